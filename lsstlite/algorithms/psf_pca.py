@@ -1,0 +1,177 @@
+"""Pixel-PCA PSF model with spatially varying coefficients (LSST's ``pca`` determiner).
+
+Star stamps are re-centred on their centroids (Fourier shifts) and flux-normalised; a PCA of
+the stamps gives eigen-images, and each eigen-image's coefficient is fitted as a polynomial of
+``spatial_order`` in the frame position. Stars whose residuals are outliers are rejected and the
+fit repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lsstlite.algorithms.shift import shift_image
+
+__all__ = ["PcaPsfModel", "fit_pca_psf", "extract_star_stamps"]
+
+
+def _poly_terms(u: np.ndarray, v: np.ndarray, order: int) -> np.ndarray:
+    """Design matrix of the monomials u**i v**j with i + j <= order, shape (n, nterms)."""
+    return np.stack([u**i * v**j for i in range(order + 1) for j in range(order + 1 - i)], axis=-1)
+
+
+@dataclass
+class PcaPsfModel:
+    """A fitted PCA PSF: eigen-images and polynomial coefficient fields.
+
+    Attributes
+    ----------
+    components : ndarray, shape (ncomp, k, k)
+        Eigen-images.
+    coefficients : ndarray, shape (ncomp, nterms)
+        Polynomial coefficients of each component's amplitude.
+    spatial_order : int
+        Order of the polynomials in the normalised coordinates.
+    bbox : tuple of float
+        ``(xmin, xmax, ymin, ymax)`` mapped to [-1, 1] before evaluating the polynomials.
+    """
+
+    components: np.ndarray
+    coefficients: np.ndarray
+    spatial_order: int
+    bbox: tuple[float, float, float, float]
+
+    def _normalised(self, x, y):
+        xmin, xmax, ymin, ymax = self.bbox
+        u = (2.0 * np.asarray(x, float) - xmin - xmax) / max(xmax - xmin, 1.0)
+        v = (2.0 * np.asarray(y, float) - ymin - ymax) / max(ymax - ymin, 1.0)
+        return u, v
+
+    def kernel_image(self, x: float, y: float) -> np.ndarray:
+        """PSF image at (x, y), centred on the central pixel, normalised to unit sum."""
+        u, v = self._normalised(x, y)
+        amplitudes = self.coefficients @ _poly_terms(u, v, self.spatial_order)
+        image = np.tensordot(amplitudes, self.components, axes=1)
+        return image / image.sum()
+
+
+def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray,
+                        x: np.ndarray, y: np.ndarray, size: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut, re-centre and flux-normalise stamps around stars.
+
+    Parameters
+    ----------
+    image, variance : ndarray, shape (ny, nx)
+        Background-subtracted image and its variance.
+    bad : ndarray of bool
+        Pixels that must not fall in a stamp's core (radius ``size // 4``).
+    x, y : ndarray
+        Star centroids (0-based pixels).
+    size : int
+        Odd stamp size.
+
+    Returns
+    -------
+    stamps : ndarray, shape (n, size, size)
+        Re-centred stamps normalised to unit sum.
+    weights : ndarray, shape (n, size, size)
+        Inverse variance of the normalised stamps.
+    used : ndarray of bool
+        Which of the input stars gave a stamp.
+    """
+    half = size // 2
+    pad = 5  # margin so the periodic Fourier shift does not wrap the star
+    ny, nx = image.shape
+    stamps, weights, used = [], [], np.zeros(len(x), bool)
+    yy, xx = np.mgrid[-half: half + 1, -half: half + 1]
+    core = xx**2 + yy**2 <= (size // 4) ** 2
+    for i, (xc, yc) in enumerate(zip(x, y)):
+        ix, iy = int(round(xc)), int(round(yc))
+        if ix - half - pad < 0 or iy - half - pad < 0 or ix + half + pad >= nx or iy + half + pad >= ny:
+            continue
+        sl = (slice(iy - half - pad, iy + half + pad + 1), slice(ix - half - pad, ix + half + pad + 1))
+        if bad[iy - half: iy + half + 1, ix - half: ix + half + 1][core].any():
+            continue
+        shifted = shift_image(image[sl], ix - xc, iy - yc)[pad:-pad, pad:-pad]
+        total = shifted.sum()
+        if not total > 0:
+            continue
+        var = variance[sl][pad:-pad, pad:-pad].astype(float)
+        stamps.append(shifted / total)
+        weights.append(np.where(var > 0, total**2 / np.where(var > 0, var, 1.0), 0.0))
+        used[i] = True
+    if not stamps:
+        return np.zeros((0, size, size)), np.zeros((0, size, size)), used
+    return np.array(stamps), np.array(weights), used
+
+
+def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.ndarray,
+                bbox: tuple[float, float, float, float], *, n_components: int = 4,
+                spatial_order: int = 2, n_iter: int = 3, reject_sigma: float = 3.0
+                ) -> tuple[PcaPsfModel, np.ndarray, np.ndarray]:
+    """Fit a PCA PSF to normalised star stamps.
+
+    Parameters
+    ----------
+    stamps, weights : ndarray, shape (n, k, k)
+        From :func:`extract_star_stamps`.
+    x, y : ndarray, shape (n,)
+        Star positions.
+    bbox : tuple of float
+        ``(xmin, xmax, ymin, ymax)`` of the frame, for the spatial polynomials.
+    n_components : int
+        Eigen-images kept (reduced when there are too few stars).
+    spatial_order : int
+        Polynomial order of the coefficient fields (reduced when there are too few stars).
+    n_iter : int
+        Fit-and-reject rounds.
+    reject_sigma : float
+        Stars whose reduced chi² exceeds the median by this many robust sigmas are dropped.
+
+    Returns
+    -------
+    model : PcaPsfModel
+    used : ndarray of bool, shape (n,)
+        Stars kept in the final fit.
+    chi2 : ndarray, shape (n,)
+        Reduced chi² of every star against the final model.
+    """
+    n, k, _ = stamps.shape
+    if n == 0:
+        msg = "PCA PSF: no usable star stamps"
+        raise ValueError(msg)
+    used = np.ones(n, bool)
+    flat = stamps.reshape(n, -1)
+    wflat = weights.reshape(n, -1)
+    # weight each star by its typical pixel S/N so that faint, noisy stamps do not define the
+    # eigen-images or the spatial fit
+    row_weight = np.sqrt(np.median(wflat, axis=1))
+    u, v = PcaPsfModel(np.zeros((1, k, k)), np.zeros((1, 1)), 0, bbox)._normalised(x, y)
+    for _ in range(max(n_iter, 1)):
+        m = int(used.sum())
+        order = spatial_order
+        while order > 0 and (order + 1) * (order + 2) // 2 > max(m // 2, 1):
+            order -= 1
+        ncomp = max(1, min(n_components, m - 1 if m > 1 else 1))
+        _, _, vt = np.linalg.svd(flat[used] * row_weight[used, None], full_matrices=False)
+        comps = vt[:ncomp]
+        if comps[0].sum() < 0:
+            comps[0] = -comps[0]
+        amps = flat @ comps.T  # orthonormal rows: projections are the least-squares amplitudes
+        terms = _poly_terms(u, v, order)
+        rw = row_weight[used, None]
+        coeffs, *_ = np.linalg.lstsq(terms[used] * rw, amps[used] * rw, rcond=None)
+        model = PcaPsfModel(comps.reshape(ncomp, k, k), coeffs.T, order, bbox)
+        predicted = (terms @ coeffs) @ comps
+        predicted /= predicted.sum(axis=1, keepdims=True)
+        chi2 = (wflat * (flat - predicted) ** 2).sum(axis=1) / max(k * k - ncomp, 1)
+        med = np.median(chi2[used])
+        mad = 1.4826 * np.median(np.abs(chi2[used] - med))
+        new_used = chi2 <= med + reject_sigma * max(mad, 1e-12 * med)
+        if np.array_equal(new_used, used) or new_used.sum() < 3:
+            break
+        used = new_used
+    return model, used, chi2
