@@ -1,0 +1,109 @@
+"""TAN-SIP fit tests against a synthetic true WCS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from astropy.wcs import WCS
+
+from lsstlite.astrom.match import match_to_reference
+from lsstlite.astrom.sip import SipFitError, fit_tan_sip, sky_separation_arcsec
+
+from .synthetic import SCALE_ARCSEC, SHAPE, make_scene, perturbed_tan, true_wcs
+
+PIX_NOISE = 0.05
+REF_NOISE_MAS = 10.0
+
+
+def _grid(n=25):
+    gx, gy = np.meshgrid(np.linspace(0, SHAPE[1] - 1, n), np.linspace(0, SHAPE[0] - 1, n))
+    return gx.ravel(), gy.ravel()
+
+
+def _grid_error(wcs, truth):
+    gx, gy = _grid()
+    a = wcs.all_pix2world(gx, gy, 0)
+    b = truth.all_pix2world(gx, gy, 0)
+    return sky_separation_arcsec(a[0], a[1], b[0], b[1])
+
+
+def test_noise_free_fit_is_exact():
+    truth = true_wcs()
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, SHAPE[1] - 1, 200), rng.uniform(0, SHAPE[0] - 1, 200)
+    ra, dec = truth.all_pix2world(x, y, 0)
+    fit = fit_tan_sip(x, y, ra, dec, order=3, frame_shape=SHAPE)
+    assert _grid_error(fit.wcs, truth).max() < 1e-6
+    assert list(fit.wcs.wcs.ctype) == ["RA---TAN-SIP", "DEC--TAN-SIP"]
+    # inverse polynomials: world -> pixel round trip
+    gx, gy = _grid()
+    px, py = fit.wcs.all_world2pix(*truth.all_pix2world(gx, gy, 0), 0)
+    assert np.hypot(px - gx, py - gy).max() < 1e-3
+
+
+@pytest.mark.parametrize(("seed", "shift", "rotation"), [(11, (1.2, 1.6), 0.5),
+                                                           (12, (-1.6, 1.2), -0.5)])
+def test_match_and_fit_recovers_truth(seed, shift, rotation):
+    scene = make_scene(np.random.default_rng(seed), ref_noise_mas=REF_NOISE_MAS,
+                       pix_noise=PIX_NOISE)
+    init = perturbed_tan(scene.wcs, shift, rotation)
+    m = match_to_reference(scene.x, scene.y, scene.ref_ra, scene.ref_dec, init,
+                           source_flux=scene.flux, ref_flux=scene.ref_flux, frame_shape=SHAPE)
+    fit = fit_tan_sip(scene.x[m.source_index], scene.y[m.source_index],
+                      scene.ref_ra[m.ref_index], scene.ref_dec[m.ref_index], order=3,
+                      frame_shape=SHAPE)
+    assert fit.n_used >= 50
+    # per-axis scatter of one match, arcsec
+    sigma = np.hypot(REF_NOISE_MAS / 1000.0, PIX_NOISE * SCALE_ARCSEC)
+    # separation of a 2-D Gaussian: rms = sqrt(2) sigma, median = 1.177 sigma
+    assert fit.rms_arcsec == pytest.approx(np.sqrt(2) * sigma, rel=0.15)
+    assert fit.median_arcsec == pytest.approx(1.177 * sigma, rel=0.2)
+    err = _grid_error(fit.wcs, scene.wcs)
+    n_terms = 10
+    expected_rms = np.sqrt(2) * sigma * np.sqrt(n_terms / fit.n_used)
+    assert np.sqrt(np.mean(err**2)) < 2.0 * expected_rms
+    assert err.max() < 0.02
+
+
+def test_header_round_trip():
+    scene = make_scene(np.random.default_rng(21))
+    m = match_to_reference(scene.x, scene.y, scene.ref_ra, scene.ref_dec, scene.wcs,
+                           frame_shape=SHAPE)
+    fit = fit_tan_sip(scene.x[m.source_index], scene.y[m.source_index],
+                      scene.ref_ra[m.ref_index], scene.ref_dec[m.ref_index], order=4,
+                      frame_shape=SHAPE)
+    back = WCS(fit.wcs.to_header(relax=True))
+    assert back.sip is not None
+    assert back.sip.a_order == 4 and back.sip.ap_order == 5
+    gx, gy = _grid()
+    a = fit.wcs.all_pix2world(gx, gy, 0)
+    b = back.all_pix2world(gx, gy, 0)
+    assert sky_separation_arcsec(a[0], a[1], b[0], b[1]).max() < 1e-6
+    np.testing.assert_allclose(back.all_world2pix(a[0], a[1], 0), np.array([gx, gy]), atol=1e-3)
+
+
+def test_symmetric_clipping_rejects_outliers_on_both_sides():
+    truth = true_wcs()
+    rng = np.random.default_rng(2)
+    n = 300
+    x, y = rng.uniform(0, SHAPE[1] - 1, n), rng.uniform(0, SHAPE[0] - 1, n)
+    ra, dec = truth.all_pix2world(x, y, 0)
+    x = x + rng.normal(0, PIX_NOISE, n)
+    y = y + rng.normal(0, PIX_NOISE, n)
+    bad = np.arange(20)
+    x[bad[:10]] += 8.0   # +1.6" outliers
+    x[bad[10:]] -= 8.0   # -1.6" outliers
+    fit = fit_tan_sip(x, y, ra, dec, order=3, frame_shape=SHAPE)
+    assert not fit.used[bad].any()
+    assert fit.used[20:].mean() > 0.97
+    assert _grid_error(fit.wcs, truth).max() < 0.02
+
+
+def test_order_one_gives_plain_tan_and_too_few_matches_raise():
+    truth = true_wcs()
+    x, y = np.array([10.0, 2000.0, 1000.0, 30.0]), np.array([10.0, 30.0, 1400.0, 1300.0])
+    ra, dec = truth.all_pix2world(x, y, 0)
+    fit = fit_tan_sip(x, y, ra, dec, order=1, num_iter=0)
+    assert list(fit.wcs.wcs.ctype) == ["RA---TAN", "DEC--TAN"] and fit.wcs.sip is None
+    with pytest.raises(SipFitError, match="order 3"):
+        fit_tan_sip(x, y, ra, dec, order=3)
