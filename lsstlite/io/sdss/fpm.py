@@ -1,0 +1,122 @@
+"""SDSS fpM mask files: one binary-table HDU of OBJMASKs (pixel spans) per photo mask plane.
+
+The last HDU lists the planes (``attributeName`` ``S_MASK_<NAME>``, ``Value`` = plane number);
+plane *v* is stored in HDU *v + 1*. Each row is one OBJMASK with ``nspan`` spans packed in the
+byte array ``s`` as big-endian uint16 triples ``(y, x1, x2)`` (x range inclusive), relative to
+``(row0, col0)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+from astropy.io import fits
+
+__all__ = ["FpmPlanes", "read_fpm", "SDSS_TO_LSST_PLANE"]
+
+log = logging.getLogger("lsstlite.io.sdss")
+
+#: photo plane name -> lsstlite mask plane name; other planes keep their own names.
+SDSS_TO_LSST_PLANE: dict[str, str] = {"INTERP": "INTRP", "SATUR": "SAT", "CR": "CR"}
+
+FpmPlanes = dict[str, np.ndarray]
+
+
+def _plane_table(hdus: fits.HDUList, path: str) -> dict[str, int]:
+    table = hdus[-1].data
+    names = table.columns.names if table is not None else []
+    if table is None or "attributeName" not in names or "Value" not in names:
+        msg = f"{path}: last HDU is not the fpM plane table (attributeName, Value)"
+        raise ValueError(msg)
+    planes = {}
+    for attribute, value in zip(table["attributeName"], table["Value"], strict=True):
+        name = str(attribute).strip()
+        if name.startswith("S_MASK_"):
+            planes[name[len("S_MASK_"):]] = int(value)
+    return planes
+
+
+def _plane_spans(table, path: str, plane: str) -> np.ndarray:
+    """All spans of one plane as an int64 (n, 3) array of ``(y, x1, x2)`` frame pixels."""
+    if table is None or len(table) == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    chunks = []
+    for row in table:
+        nspan = int(row["nspan"])
+        raw = np.asarray(row["s"], dtype=np.uint8)
+        if nspan <= 0 or raw.size == 0:
+            continue
+        triples = np.frombuffer(raw.tobytes(), dtype=">u2")
+        if triples.size < 3 * nspan:
+            log.warning("%s: plane %s: OBJMASK claims %d spans but holds %d; using those",
+                        path, plane, nspan, triples.size // 3)
+            nspan = triples.size // 3
+        spans = triples[: 3 * nspan].reshape(nspan, 3).astype(np.int64)
+        spans[:, 0] -= int(row["row0"])
+        spans[:, 1:] -= int(row["col0"])
+        npix = int(row["npix"])
+        if npix != int(np.sum(spans[:, 2] - spans[:, 1] + 1)):
+            log.debug("%s: plane %s: OBJMASK npix %d differs from its span sum", path, plane, npix)
+        chunks.append(spans)
+    return np.concatenate(chunks) if chunks else np.empty((0, 3), dtype=np.int64)
+
+
+def _spans_to_bool(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Rasterise (y, x1, x2) spans (x inclusive) with a run-length difference image."""
+    nrow, ncol = shape
+    y, x1, x2 = spans[:, 0], np.clip(spans[:, 1], 0, ncol - 1), np.clip(spans[:, 2], 0, ncol - 1)
+    keep = (y >= 0) & (y < nrow) & (x2 >= x1)
+    y, x1, x2 = y[keep], x1[keep], x2[keep]
+    diff = np.zeros((nrow, ncol + 1), dtype=np.int32)
+    np.add.at(diff, (y, x1), 1)
+    np.add.at(diff, (y, x2 + 1), -1)
+    return np.cumsum(diff[:, :ncol], axis=1) > 0
+
+
+def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> FpmPlanes:
+    """Decode an fpM file into one boolean image per photo mask plane.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The fpM file.
+    shape : (int, int), optional
+        ``(nrow, ncol)`` of the output; default ``(MASKROWS, MASKCOLS)`` of the header. Spans
+        outside are dropped (rows) or clipped (columns), so passing a trimmed frame's shape
+        drops the overlap rows.
+
+    Returns
+    -------
+    planes : dict of str to `numpy.ndarray`
+        photo plane name (``INTERP``, ``SATUR``, ``NOTCHECKED``, ``OBJECT``, ``BRIGHTOBJECT``,
+        ``BINOBJECT``, ``CATOBJECT``, ``SUBTRACTED``, ``GHOST``, ``CR``) -> bool [y, x], in the
+        file's plane order.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; no plane table; shape unknown.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        msg = f"SDSS fpM file not found: {path}"
+        raise FileNotFoundError(msg)
+    with fits.open(path, memmap=False) as hdus:
+        if shape is None:
+            header = hdus[0].header
+            if "MASKROWS" not in header or "MASKCOLS" not in header:
+                msg = f"{path}: no MASKROWS/MASKCOLS in the primary header; pass shape"
+                raise ValueError(msg)
+            shape = (int(header["MASKROWS"]), int(header["MASKCOLS"]))
+        table = _plane_table(hdus, path)
+        planes: FpmPlanes = {}
+        for name, value in sorted(table.items(), key=lambda item: item[1]):
+            hdu_index = value + 1
+            if hdu_index >= len(hdus) - 1:
+                msg = f"{path}: plane {name} (value {value}) has no HDU {hdu_index}"
+                raise ValueError(msg)
+            spans = _plane_spans(hdus[hdu_index].data, path, name)
+            planes[name] = _spans_to_bool(spans, shape)
+    return planes
