@@ -70,8 +70,8 @@ class SdssKlPsf(Psf):
         Odd width of the rendered stamps, <= n; the central ``size x size`` of the
         reconstruction is kept (default 31, as obs_sdss; at most n).
     averagePosition : (float, float), optional
-        ``(x, y)`` used when a position is omitted; default the centre of the eigen-image grid
-        is meaningless, so pass the frame centre (the SDSS reader does).
+        ``(x, y)`` used when a position is omitted; default the centre of a trimmed
+        2048 x 1361 SDSS frame (the SDSS reader passes the centre of the frame it read).
 
     Notes
     -----

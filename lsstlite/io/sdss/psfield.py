@@ -2,7 +2,8 @@
 
 HDUs 1-5 hold the u, g, r, i, z KL PSFs, one row per eigen-component: ``RROWS`` is the
 ``RNROW x RNCOL`` eigen-image (row-major) and ``c[:nrow_b, :ncol_b]`` the coefficients of its
-spatial polynomial (see `lsstlite.image.sdss_psf`). HDU 6 holds per-band ``gain`` and ``dark_variance`` (and sky, PSF widths...).
+spatial polynomial (see `lsstlite.image.sdss_psf`). HDU 6 holds per-band ``gain`` and
+``dark_variance`` (and sky, PSF widths...).
 """
 
 from __future__ import annotations
