@@ -13,7 +13,8 @@ SDSS) misses the PSF wings. From aperture fluxes ``F(r_k)`` of a set of stars:
    a Moffat profile, ``E(r) = 1 - (1 + (r/alpha)**2)**(1 - beta)``, fitted (weighted least
    squares on a dense ``(alpha, beta)`` grid) to the measured ``G(r) = E(r) / E(r_calib)``
    over the reliable radii; or a caller-supplied enclosed-fraction function (e.g. from the
-   PSF model). Only the tail ``1 - E(r_max)`` depends on the model.
+   PSF model), or none (``tail="none"``: total = flux inside ``r_max``). Only the tail
+   ``1 - E(r_max)`` depends on the model.
 
 The result: ``fraction = F(r_calib) / F_total = E(r_max) / G(r_max)``; multiply calib fluxes
 by ``1 / fraction`` to get total fluxes. Its error combines the error of ``G(r_max)`` with 20 %
@@ -99,8 +100,8 @@ def _fit_moffat(radii, growth, err, calib_radius):
 def curve_of_growth(radii, aperture_flux, calib_radius: float, *,
                     max_radius: float | None = None, max_growth_err: float = 0.003,
                     min_stars: int = 3,
-                    enclosed_fraction: Callable[[np.ndarray], np.ndarray] | None = None
-                    ) -> CurveOfGrowthResult:
+                    enclosed_fraction: Callable[[np.ndarray], np.ndarray] | None = None,
+                    tail: str = "moffat") -> CurveOfGrowthResult:
     """Fraction of the total flux of a star that falls in the calib aperture.
 
     Parameters
@@ -119,6 +120,9 @@ def curve_of_growth(radii, aperture_flux, calib_radius: float, *,
         Fewest stars needed at a radius.
     enclosed_fraction : callable, optional
         ``E(r)``, the model PSF's enclosed-flux fraction; replaces the Moffat fit for the tail.
+    tail : {"moffat", "none"}
+        ``"none"`` normalises to the flux inside ``r_max`` (no extrapolation; e.g. SDSS
+        magnitudes are tied to a 7.43 arcsec aperture): set ``max_radius`` accordingly.
 
     Returns
     -------
@@ -139,6 +143,9 @@ def curve_of_growth(radii, aperture_flux, calib_radius: float, *,
     hits = np.flatnonzero(np.isclose(r, calib_radius))
     if hits.size != 1:
         msg = f"calib_radius {calib_radius} is not one of the radii {r.tolist()}"
+        raise ValueError(msg)
+    if tail not in ("moffat", "none"):
+        msg = f"tail must be 'moffat' or 'none', got {tail!r}"
         raise ValueError(msg)
     kc = int(hits[0])
     order = np.argsort(r)
@@ -167,7 +174,10 @@ def curve_of_growth(radii, aperture_flux, calib_radius: float, *,
     while k_max + 1 < r.size and ok[k_max + 1]:
         k_max += 1
 
-    if enclosed_fraction is None:
+    if tail == "none" and enclosed_fraction is None:
+        alpha = beta = float("nan")
+        e_max = 1.0
+    elif enclosed_fraction is None:
         fit = ok & (r <= r[k_max])
         sig = np.maximum(growth_err[fit], 1e-4)
         alpha, beta = _fit_moffat(r[fit], growth[fit], sig, r[kc])

@@ -107,3 +107,17 @@ def test_order_one_gives_plain_tan_and_too_few_matches_raise():
     assert list(fit.wcs.wcs.ctype) == ["RA---TAN", "DEC--TAN"] and fit.wcs.sip is None
     with pytest.raises(SipFitError, match="order 3"):
         fit_tan_sip(x, y, ra, dec, order=3)
+
+
+def test_solve_astrometry_ten_arcsec_one_degree():
+    from lsstlite.astrom import solve_astrometry
+
+    scene = make_scene(np.random.default_rng(31), ref_noise_mas=REF_NOISE_MAS,
+                       pix_noise=PIX_NOISE)
+    init = perturbed_tan(scene.wcs, (8.0, -6.0), 1.0, 1.01)
+    sol = solve_astrometry(scene.x, scene.y, scene.ref_ra, scene.ref_dec, init,
+                           source_flux=scene.flux, ref_flux=scene.ref_flux, frame_shape=SHAPE)
+    assert sol.n_iter == 3
+    correct = scene.source_star[sol.match.source_index] == scene.ref_star[sol.match.ref_index]
+    assert correct.sum() >= 200 and (~correct).sum() <= 1
+    assert _grid_error(sol.wcs, scene.wcs).max() < 0.02

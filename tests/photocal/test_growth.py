@@ -61,3 +61,14 @@ def test_caller_supplied_psf_model_tail():
 def test_calib_radius_must_be_an_aperture():
     with pytest.raises(ValueError, match="calib_radius 8"):
         curve_of_growth(RADII, np.ones((5, RADII.size)), 8.0)
+
+
+def test_no_tail_normalises_to_the_largest_aperture():
+    rng = np.random.default_rng(9)
+    res = curve_of_growth(RADII, _aperture_fluxes(rng, _moffat), CALIB, max_radius=12.0,
+                          tail="none")
+    assert res.tail_fraction == 0.0 and res.max_radius == 12.0
+    truth = _moffat(CALIB) / _moffat(12.0)
+    assert abs(res.fraction - truth) < 4 * res.fraction_err
+    with pytest.raises(ValueError, match="tail"):
+        curve_of_growth(RADII, np.ones((5, RADII.size)), CALIB, tail="gauss")
