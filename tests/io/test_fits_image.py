@@ -162,3 +162,12 @@ def test_bad_hdu(tmp_path, pixels, hdu):
     fits.PrimaryHDU(pixels).writeto(path)
     with pytest.raises(ImageReadError, match=rf"img\.fits: no HDU {hdu!r} \(HDUs: 0 PRIMARY \(8x6\)\)"):
         read_image(path, hdu=hdu)
+
+
+def test_package_exports():
+    import lsstlite.io
+
+    assert lsstlite.io.read_image is read_image
+    assert issubclass(lsstlite.io.ImageReadError, ValueError)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        lsstlite.io.nope  # noqa: B018
