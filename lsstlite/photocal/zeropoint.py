@@ -4,7 +4,8 @@ For every matched star ``dmag = refMag - instMag`` where ``instMag = -2.5 log10(
 (counts, ideally corrected to total flux) and ``refMag`` is the AB magnitude of the reference
 flux in nJy (``-2.5 log10(f) + 31.4``), optionally with colour terms
 ``refMag + c0 + c1 colour + c2 colour**2``. The error of ``dmag`` is the source magnitude error
-with ``mag_err_floor`` added in quadrature (reference errors are ignored, as in LSST).
+with ``mag_err_floor`` and, when given, the reference error added in quadrature (LSST
+ignores reference errors).
 
 Clipping (LSST ``PhotoCalTask.getZeroPoint``): the first pass centres on the mode of a 20-bin
 histogram with ``sigma`` from its half-maximum width (``FWHM / 2.355``; here not below
@@ -94,7 +95,7 @@ def _histogram_mode(dmag: np.ndarray, n_bins: int = 20) -> tuple[float, float]:
     return float(centre), float(fwhm / _FWHM_PER_SIGMA)
 
 
-def compute_zero_point(inst_flux, inst_flux_err, ref_flux, *, ref_color=None,
+def compute_zero_point(inst_flux, inst_flux_err, ref_flux, *, ref_flux_err=None, ref_color=None,
                        color_terms: tuple[float, ...] | None = None, n_sigma: float = 3.0,
                        sigma_max: float | None = 0.25, use_median: bool = True, n_iter: int = 20,
                        mag_err_floor: float = 0.0) -> ZeroPointResult:
@@ -106,6 +107,9 @@ def compute_zero_point(inst_flux, inst_flux_err, ref_flux, *, ref_color=None,
         Instrumental fluxes (counts, corrected to total) and their errors.
     ref_flux : array_like
         Reference fluxes (nJy) in the band of the exposure.
+    ref_flux_err : array_like, optional
+        Their errors (nJy); when given they enter the weights (LSST ignores them, which lets
+        a few bright stars with tiny Poisson errors dominate the mean).
     ref_color : array_like, optional
         Reference colour (mag) for the colour terms, e.g. ``g - r``.
     color_terms : tuple of float, optional
@@ -134,6 +138,12 @@ def compute_zero_point(inst_flux, inst_flux_err, ref_flux, *, ref_color=None,
         ref_mag = -2.5 * np.log10(ref) + NJY_AB_ZERO_MAG
         src_mag = -2.5 * np.log10(flux)
         mag_err = np.hypot(_MAG_PER_LN * err / flux, mag_err_floor)
+        if ref_flux_err is not None:
+            ref_err = np.asarray(ref_flux_err, float).ravel()
+            if ref_err.size != ref.size:
+                msg = f"ref_flux_err has {ref_err.size} elements, expected {ref.size}"
+                raise ValueError(msg)
+            mag_err = np.hypot(mag_err, _MAG_PER_LN * ref_err / ref)
     if color_terms is not None:
         if ref_color is None:
             msg = "color_terms given without ref_color"

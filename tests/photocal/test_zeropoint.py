@@ -85,3 +85,19 @@ def test_colour_terms_and_mag_err_floor():
 def test_no_usable_star():
     with pytest.raises(ZeroPointError, match="no usable star"):
         compute_zero_point([-1.0, np.nan], [1.0, 1.0], [10.0, 10.0])
+
+
+def test_reference_errors_enter_the_weights():
+    rng = np.random.default_rng(12)
+    n = 150
+    ref_mag = rng.uniform(15, 20, n)
+    src_err = np.full(n, 0.002)
+    ref_err = np.full(n, 0.02)
+    ref_obs = ref_mag + rng.normal(0, ref_err)
+    inst = 10 ** (-0.4 * (ref_mag - TRUE_ZP + rng.normal(0, src_err)))
+    ref_flux = 10 ** (-0.4 * (ref_obs - NJY_AB_ZERO_MAG))
+    res = compute_zero_point(inst, inst * src_err / 1.0857362047581294, ref_flux,
+                             ref_flux_err=ref_flux * ref_err / 1.0857362047581294)
+    expected = 0.02 / np.sqrt(res.n_used)
+    assert res.zero_point_err == pytest.approx(expected, rel=0.2)
+    assert abs(res.zero_point - TRUE_ZP) < 4 * expected
