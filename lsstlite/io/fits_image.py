@@ -152,8 +152,13 @@ def select_image_hdu(hdul: fits.HDUList, hdu: int | str | None, path: str):
     return chosen
 
 
-def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError) -> fits.HDUList:
-    """`fits.open` with one-line errors for a missing or non-FITS file (also ``.gz``, ``.fz``)."""
+def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError, memmap: bool = True) -> fits.HDUList:
+    """`fits.open` with one-line errors for a missing or non-FITS file (also ``.gz``, ``.fz``).
+
+    Memory mapping (the default) lets the one conversion to native float32 read the pages
+    directly; astropy cannot memory-map scaled (BZERO/BSCALE/BLANK) images, use
+    ``memmap=False`` for those.
+    """
     name = os.fspath(path)
     if not Path(name).exists():
         msg = f"{name}: no such file"
@@ -164,7 +169,7 @@ def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError) -> f
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-            hdul = fits.open(name, memmap=False)
+            hdul = fits.open(name, memmap=memmap)
     except (OSError, ValueError, TypeError, EOFError) as err:
         msg = f"{name}: not a readable FITS file ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
         raise error(msg) from None
@@ -239,6 +244,14 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None) -> Exposur
     """
     name = os.fspath(path)
     with open_fits(name) as hdul:
+        chosen = select_image_hdu(hdul, hdu, name)
+        scaled = not isinstance(chosen, fits.CompImageHDU) and any(
+            key in chosen.header for key in ("BZERO", "BSCALE", "BLANK"))
+    return _read_image(name, hdu, memmap=not scaled)
+
+
+def _read_image(name: str, hdu: int | str | None, memmap: bool) -> Exposure:
+    with open_fits(name, memmap=memmap) as hdul:
         chosen = select_image_hdu(hdul, hdu, name)
         image = image_pixels(chosen, name)
         header = chosen.header
