@@ -1,0 +1,1 @@
+"""Single-frame measurement: plugin framework (registry, slots, noise replacement) and plugins."""

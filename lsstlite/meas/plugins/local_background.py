@@ -1,0 +1,63 @@
+"""``base_LocalBackground``: clipped mean of the sky in an annulus around each source."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from lsstlite.config import ListField, RangeField
+from lsstlite.meas.plugin import MeasurementPlugin, PluginConfig, register
+
+
+class LocalBackgroundConfig(PluginConfig):
+    """Configuration of ``base_LocalBackground``."""
+
+    annulusInner = RangeField("Inner radius of the annulus (pixels)", float, default=7.0, min=0.0)
+    annulusOuter = RangeField("Outer radius of the annulus (pixels)", float, default=15.0, min=0.0)
+    badMaskPlanes = ListField("Pixels with these planes are ignored", str,
+                              default=["BAD", "SAT", "NO_DATA", "DETECTED"])
+    bgRej = RangeField("Clipping threshold (sigma)", float, default=3.0, min=0.0)
+    bgIter = RangeField("Clipping iterations", int, default=3, min=1)
+
+
+@register("base_LocalBackground")
+class LocalBackgroundPlugin(MeasurementPlugin):
+    """Residual background level per pixel around each source and its scatter."""
+
+    ConfigClass = LocalBackgroundConfig
+    executionOrder = MeasurementPlugin.FLUX_ORDER
+    needsNoiseReplacement = False
+    flagDefinitions = (("flag_noGoodPixels", "No usable pixels in the annulus"),)
+
+    def __init__(self, config, name, schema, metadata):
+        super().__init__(config, name, schema, metadata)
+        self.instFlux = self.addField("instFlux", float, "count", "Background per pixel")
+        self.instFluxErr = self.addField("instFluxErr", float, "count",
+                                         "Standard deviation of the annulus pixels")
+
+    def measure(self, ctx) -> None:
+        from lsstlite.meas.annulus import annulus_values
+
+        cfg, cat, rows = self.config, ctx.catalog, ctx.rows
+        planes = ctx.exposure.planes
+        bits = planes.bitmask(*[p for p in cfg.badMaskPlanes if p in planes])
+        x, y = ctx.centroid(self)
+        (values,) = annulus_values([ctx.image], (ctx.mask & bits) == 0, x, y,
+                                   cfg.annulusInner, cfg.annulusOuter)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN annuli are flagged below
+            centre = np.nanmedian(values, axis=1)
+            q75, q25 = np.nanpercentile(values, [75, 25], axis=1)
+            sigma = 0.7413 * (q75 - q25)
+            for _ in range(cfg.bgIter):
+                keep = np.abs(values - centre[:, None]) <= cfg.bgRej * sigma[:, None]
+                clipped = np.where(keep, values, np.nan)
+                centre = np.nanmean(clipped, axis=1)
+                sigma = np.nanstd(clipped, axis=1)
+        empty = ~np.isfinite(centre)
+        cat[self.instFlux][rows] = centre
+        cat[self.instFluxErr][rows] = sigma
+        cat[f"{self.name}_flag_noGoodPixels"][rows[empty]] = True
+        cat[self.flag][rows[empty]] = True
+
