@@ -172,16 +172,24 @@ def _exact_circle(image, variance, x, y, r):
         inner = math.sqrt(r * r - far * far) if far < r else -1.0
         ix0 = max(0, int(math.floor(x - outer + 0.5)))
         ix1 = min(nx - 1, int(math.ceil(x + outer - 0.5)))
+        # pixels with |dx| + 0.5 <= inner are wholly inside: plain sums over one run
+        ia = max(ix0, int(math.ceil(x - inner + 0.5))) if inner > 0.0 else ix1 + 1
+        ib = min(ix1, int(math.floor(x + inner - 0.5))) if inner > 0.0 else ix1
+        if ia > ib:
+            ia = ix1 + 1
+            ib = ix1
+        row = image[iy]
+        vrow = variance[iy]
+        for ix in range(ia, ib + 1):
+            flux += row[ix]
+            var += vrow[ix]
         for ix in range(ix0, ix1 + 1):
-            dx = ix - x
-            adx = abs(dx)
-            if adx + 0.5 <= inner:
-                flux += image[iy, ix]
-                var += variance[iy, ix]
-            elif adx - 0.5 < outer:
-                w = _pixel_overlap(dx, dy, r)
-                flux += w * image[iy, ix]
-                var += w * w * variance[iy, ix]
+            if ia <= ix <= ib:
+                continue
+            w = _pixel_overlap(ix - x, dy, r)
+            if w > 0.0:
+                flux += w * row[ix]
+                var += w * w * vrow[ix]
     return flux, var, truncated
 
 
