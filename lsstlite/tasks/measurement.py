@@ -11,7 +11,7 @@ from lsstlite.tasks.base import Struct, Task, timeMethod
 
 __all__ = ["SingleFrameMeasurementConfig", "SingleFrameMeasurementTask", "SlotConfig"]
 
-DEFAULT_PLUGINS = ["base_PixelFlags", "base_SdssShape", "base_GaussianFlux",
+DEFAULT_PLUGINS = ["base_PixelFlags", "base_SdssCentroid", "base_SdssShape", "base_GaussianFlux",
                    "base_PsfFlux", "base_CircularApertureFlux", "base_SkyCoord", "base_Variance",
                    "base_LocalBackground", "base_FootprintArea"]
 

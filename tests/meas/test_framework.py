@@ -11,7 +11,7 @@ from lsstlite.tasks.measurement import SingleFrameMeasurementTask
 
 from .helpers import SKY_SIGMA, star_field
 
-PLUGINS = ["base_PixelFlags", "base_SdssShape", "base_GaussianFlux", "base_PsfFlux",
+PLUGINS = ["base_PixelFlags", "base_SdssCentroid", "base_SdssShape", "base_GaussianFlux", "base_PsfFlux",
            "base_CircularApertureFlux", "base_FootprintArea", "base_LocalBackground",
            "base_Variance"]
 
@@ -19,7 +19,6 @@ PLUGINS = ["base_PixelFlags", "base_SdssShape", "base_GaussianFlux", "base_PsfFl
 def make_task(plugins=PLUGINS, **slots):
     config = SingleFrameMeasurementTask.ConfigClass()
     config.plugins.names = plugins
-    config.slots.centroid = "base_SdssShape"  # the adaptive-moment centroid
     for key, value in slots.items():
         setattr(config.slots, key, value)
     schema = Schema()

@@ -2,6 +2,7 @@
 
 from lsstlite.meas.plugins import (  # noqa: F401
     aperture,
+    centroid,
     footprint_area,
     local_background,
     pixel_flags,
