@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from .errors import UnknownFieldError
 from .field import Diff, Field, join_path
+from .imports import describe
 from .history import HistoryEntry, format_history, history_label
 from .locations import Location, user_location
 
@@ -171,11 +172,11 @@ class Config(metaclass=ConfigMeta):
         full = join_path(self._name, name)
         matches = difflib.get_close_matches(name, list(type(self)._fields), n=3, cutoff=0.6)
         if matches:
-            options = " or ".join(repr(join_path(self._name, m)) for m in matches)
-            msg = f"no config field {full!r}; did you mean {options}?"
+            options = " or ".join(f"'{join_path(self._name, m)}'" for m in matches)
+            msg = f"no config field '{full}'; did you mean {options}?"
         else:
             cls = type(self)
-            msg = f"no config field {full!r} in {cls.__module__}.{cls.__qualname__}"
+            msg = f"no config field '{full}' in {cls.__module__}.{cls.__qualname__}"
         return UnknownFieldError(msg)
 
     # -- mapping-like access -------------------------------------------------------------------
@@ -259,7 +260,7 @@ class Config(metaclass=ConfigMeta):
 
     def _compare_tree(self, other: Config, path: str | None) -> list[Diff]:
         if type(self) is not type(other):
-            return [(path or "", _class_name(type(self)), _class_name(type(other)))]
+            return [(path or "", describe(type(self)), describe(type(other)))]
         diffs: list[Diff] = []
         for field in type(self)._fields.values():
             diffs.extend(field._compare(self, other, path))
@@ -389,11 +390,7 @@ class Config(metaclass=ConfigMeta):
     # -- display -------------------------------------------------------------------------------
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.toDict().items() if v is not None)
-        return f"{_class_name(type(self))}({values})"
+        return f"{describe(type(self))}({values})"
 
     def __str__(self) -> str:
         return str(self.toDict())
-
-
-def _class_name(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"

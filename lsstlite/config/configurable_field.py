@@ -10,7 +10,7 @@ from .config import Config
 from .errors import ConfigError, FieldValidationError
 from .field import Diff, Field, doc_comment, join_path
 from .history import Description, current_label
-from .imports import qualified_name
+from .imports import describe, qualified_name
 from .locations import Location
 
 
@@ -108,13 +108,13 @@ class ConfigurableInstance:
                 _copy_overrides(old, new, type(old)._create(old._name))
             elif lost:
                 names = ", ".join(name for name, _, _ in lost)
-                msg = (f"retargeting {field.full_name(config)!r} to {qualified_name(target)}: "
+                msg = (f"retargeting '{field.full_name(config)}' to {describe(target)}: "
                        f"{new_class.__name__} is not a subclass of {type(old).__name__}, so "
                        f"earlier overrides are discarded: {names}")
                 warnings.warn(msg, UserWarning, stacklevel=2)
             object.__setattr__(self, "_value", new)
         object.__setattr__(self, "_target", target)
-        field._record(config, Description(field._retarget_text(self)),
+        field._record(config, Description(field._retarget_text(self, describe)),
                       label=current_label("retarget"))
 
     def __getattr__(self, name: str) -> Any:
@@ -200,9 +200,8 @@ class ConfigurableField(Field):
         self._warn_if_deprecated(instance, label)
         current.value._copy_from(value, label or "assignment")
 
-    def _retarget_text(self, instance: ConfigurableInstance) -> str:
-        return (f"retarget(target={qualified_name(instance.target)}, "
-                f"ConfigClass={qualified_name(instance.ConfigClass)})")
+    def _retarget_text(self, instance: ConfigurableInstance, name: Callable = qualified_name) -> str:
+        return f"retarget(target={name(instance.target)}, ConfigClass={name(instance.ConfigClass)})"
 
     def _validate(self, config: Config) -> None:
         value = config._storage[self.name].value
@@ -227,11 +226,11 @@ class ConfigurableField(Field):
         a, b = this._storage[self.name], other._storage[self.name]
         name = join_path(path, self.name)
         if a.target is not b.target:
-            diffs = [(name, _name_of(a.target), _name_of(b.target))]
+            diffs = [(name, describe(a.target), describe(b.target))]
             if a.ConfigClass is not b.ConfigClass:
                 return diffs
         elif a.ConfigClass is not b.ConfigClass:
-            return [(name, _name_of(a.ConfigClass), _name_of(b.ConfigClass))]
+            return [(name, describe(a.ConfigClass), describe(b.ConfigClass))]
         else:
             diffs = []
         return diffs + a.value._compare_tree(b.value, name)
@@ -247,6 +246,3 @@ class ConfigurableField(Field):
         yield instance.target.__module__
         yield instance.ConfigClass.__module__
 
-
-def _name_of(obj: Any) -> str:
-    return f"{obj.__module__}.{obj.__qualname__}"

@@ -49,7 +49,7 @@ class FieldValidationError(ConfigError):
         self.fullname = field.full_name(config)
         self.fieldSource = field.source
         self.configSource = getattr(type(config), "_source", None)
-        message = f"{self.fieldType} {self.fullname!r} failed validation: {msg}"
+        message = f"{self.fieldType} '{self.fullname}' failed validation: {msg}"
         if field.source is not None:
             message += f" (field defined at {format_location(field.source)})"
         super().__init__(message)

@@ -37,6 +37,11 @@ def qualified_name(obj: Any) -> str:
     return f"{module}.{qualname}"
 
 
+def describe(obj: Any) -> str:
+    """Return ``module.QualName`` of a class or function, importable or not (for messages)."""
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+
+
 def import_object(name: str) -> Any:
     """Import ``package.module.Object`` (attribute chains after the module are allowed).
 
