@@ -287,10 +287,10 @@ class ArgumentParser(argparse.ArgumentParser):
         if not (wants_data or wants_run):
             namespace.showOnly = True
             return namespace
+        if not namespace.input:
+            self.error("no input: give FITS files or directories of them (-h for help)")
         if wants_run and not namespace.output:
             self.error("no output directory: use --output DIR (or only --show)")
-        if not namespace.input:
-            self.error("no input: give FITS files or directories of them")
         try:
             files = resolve_inputs(namespace.input)
             namespace.refs = select_inputs(files, namespace.id)

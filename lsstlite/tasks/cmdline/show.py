@@ -8,16 +8,12 @@ Patterns are shell globs matched case-insensitively against the whole dotted fie
 from __future__ import annotations
 
 import fnmatch
-import io
 import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-__all__ = ["config_chunks", "show_config", "show_config_items", "show_history", "show_tasks",
+__all__ = ["show_config", "show_config_items", "show_history", "show_tasks",
            "task_lines"]
-
-_NAME = re.compile(r"^config\.(?P<name>.*?)(?:\.retarget\(.*|=.*)$")
-
 
 def _matcher(pattern: str):
     case_sensitive = pattern.endswith(":NOIGNORECASE")
@@ -27,32 +23,6 @@ def _matcher(pattern: str):
         pattern = pattern[len("config."):]
     regex = re.compile(fnmatch.translate(pattern), 0 if case_sensitive else re.IGNORECASE)
     return lambda name: regex.match(name) is not None
-
-
-def config_chunks(config: Any) -> tuple[list[str], list[tuple[str, str]]]:
-    """Split the saved form of ``config`` into its header and ``(field name, text)`` chunks.
-
-    A chunk is one assignment (or retarget) line with the doc comment lines before it.
-    """
-    stream = io.StringIO()
-    config.saveToStream(stream)
-    header: list[str] = []
-    chunks: list[tuple[str, str]] = []
-    pending: list[str] = []
-    for line in stream.getvalue().splitlines():
-        if not line.strip():
-            pending = []
-            continue
-        if line.startswith("#"):
-            pending.append(line)
-            continue
-        match = _NAME.match(line)
-        if match is None:
-            header.extend([*pending, line])
-        else:
-            chunks.append((match.group("name"), "\n".join([*pending, line])))
-        pending = []
-    return header, chunks
 
 
 def show_config(config: Any, pattern: str | None, stream: TextIO) -> None:
@@ -66,9 +36,10 @@ def show_config(config: Any, pattern: str | None, stream: TextIO) -> None:
     if pattern is None:
         config.saveToStream(stream)
         return
+    from lsstlite.config import iter_saved_chunks
+
     matches = _matcher(pattern)
-    _, chunks = config_chunks(config)
-    selected = [text for name, text in chunks if matches(name)]
+    selected = [text for name, text in iter_saved_chunks(config) if matches(name)]
     if not selected:
         msg = f"--show config={pattern}: no config field matches"
         raise ValueError(msg)
