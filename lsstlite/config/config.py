@@ -354,9 +354,27 @@ class Config(metaclass=ConfigMeta):
         path : str or path-like
             A ``.py`` file (executed with ``config`` bound to this config and ``__file__``
             set; legacy files using ``root.`` are retried with ``root``) or a ``.yaml``/
-            ``.yml`` file (a nested mapping; see `lsstlite.config.yaml_loader.apply_mapping`).
+            ``.yml`` file (a nested mapping, see below).
         label : str, optional
             History label of the assignments; default the file path.
+
+        Notes
+        -----
+        A YAML file mirrors the config tree; string values for non-string fields are parsed
+        like ``-c`` values (``gain: nan``)::
+
+            detection:
+              thresholdValue: 5.0
+              background:
+                retarget: pkg.module.OtherBackgroundTask   # or {target: ..., ConfigClass: ...}
+                binSize: 64
+            psfDeterminer:                  # RegistryField / ConfigChoiceField
+              name: pca                     # or names: [a, b] for a multi selection
+              values: {pca: {nEigenComponents: 3}}
+            plugins: [base_SdssCentroid]    # shorthand: just the selection
+            apertures: {a: {radius: 3.0}}   # ConfigDictField: key -> item fields
+
+        Override files are code: load only files you trust.
         """
         path = os.fspath(path)
         label = path if label is None else label

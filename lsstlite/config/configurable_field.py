@@ -11,7 +11,7 @@ from .errors import ConfigError, FieldValidationError
 from .field import Diff, Field, doc_comment, join_path
 from .history import Description, current_label
 from .imports import describe, qualified_name
-from .locations import Location
+from .locations import Location, user_stacklevel
 
 
 def _config_class_of(target: Any, ConfigClass: type | None) -> type:
@@ -111,7 +111,7 @@ class ConfigurableInstance:
                 msg = (f"retargeting '{field.full_name(config)}' to {describe(target)}: "
                        f"{new_class.__name__} is not a subclass of {type(old).__name__}, so "
                        f"earlier overrides are discarded: {names}")
-                warnings.warn(msg, UserWarning, stacklevel=2)
+                warnings.warn(msg, UserWarning, stacklevel=user_stacklevel())
             object.__setattr__(self, "_value", new)
         object.__setattr__(self, "_target", target)
         field._record(config, Description(field._retarget_text(self, describe)),

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import FieldValidationError
 from .history import HistoryEntry, current_label
-from .locations import Location, user_location
+from .locations import Location, user_location, user_stacklevel
 from .pyrepr import value_repr, values_equal
 from .scalars import SCALAR_TYPES, coerce_scalar
 
@@ -114,7 +114,7 @@ class Field:
     def _warn_if_deprecated(self, config: Any, label: str | None) -> None:
         if self.deprecated is not None and label != "default":
             msg = f"Config field {self.full_name(config)!r} is deprecated: {self.deprecated}"
-            warnings.warn(msg, FutureWarning, stacklevel=4)
+            warnings.warn(msg, FutureWarning, stacklevel=user_stacklevel())
 
     def _history_value(self, value: Any) -> Any:
         return value

@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .locations import Location, format_location
 
@@ -18,8 +17,7 @@ class Description(str):
     """A history value that describes an action (a retarget, a selection) rather than a value."""
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One assignment to a field.
 
     Attributes

@@ -72,7 +72,8 @@ def import_object(name: str) -> Any:
             for attr in parts[split:]:
                 obj = getattr(obj, attr)
         except AttributeError:
-            msg = f"cannot import {name!r}: module {module_name!r} has no attribute {'.'.join(parts[split:])!r}"
+            attribute = ".".join(parts[split:])
+            msg = f"cannot import {name!r}: module {module_name!r} has no attribute {attribute!r}"
             raise ConfigError(msg) from None
         return obj
     msg = f"cannot import {name!r}: no module found (expected 'package.module.Name')"

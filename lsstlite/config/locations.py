@@ -32,6 +32,18 @@ def user_location(skip_modules: tuple[str, ...] = ()) -> Location | None:
     return None
 
 
+def user_stacklevel() -> int:
+    """Return the `warnings.warn` ``stacklevel`` that points at the first frame outside this package.
+
+    Call it from the function that calls `warnings.warn`.
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def format_location(location: Location | None) -> str:
     """Format a location as ``file:line`` with the file shortened relative to ``sys.path``.
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from .history import history_label
 from .imports import qualified_name
+from .locations import user_stacklevel
 
 
 def iter_saved_chunks(config: Any, root: str = "config") -> Iterator[tuple[str, str]]:
@@ -109,7 +110,7 @@ def exec_config_text(config: Any, text: str, filename: str, root: str, label: st
             raise
         msg = (f"Config override file {filename!r} uses 'root' instead of 'config'; "
                f"rename it to 'config'")
-        warnings.warn(msg, FutureWarning, stacklevel=3)
+        warnings.warn(msg, FutureWarning, stacklevel=user_stacklevel())
         exec_config_text(config, text, filename, "root", label)
         return
     config._imports.update(imported)

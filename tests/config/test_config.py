@@ -198,8 +198,9 @@ def test_deprecated_field_warns_and_is_not_saved_at_default():
     c = DetectionConfig()
     assert "Deprecated: use thresholdValue instead" in type(c).nSigma.doc
     assert "nSigma" not in c.saveToString()
-    with pytest.warns(FutureWarning, match="Config field 'nSigma' is deprecated: use thresholdValue instead"):
+    with pytest.warns(FutureWarning, match="Config field 'nSigma' is deprecated: use thresholdValue instead") as record:
         c.nSigma = 3.0
+    assert record[0].filename == __file__
     assert "config.nSigma=3.0" in c.saveToString()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
