@@ -11,8 +11,8 @@ from typing import IO, Any
 
 from .errors import UnknownFieldError
 from .field import Diff, Field, join_path
-from .imports import describe
 from .history import HistoryEntry, format_history, history_label
+from .imports import describe
 from .locations import Location, user_location
 
 

@@ -41,7 +41,7 @@ def _copy_overrides(source: Config, target: Config, baseline: Config) -> None:
             _copy_overrides(source._storage[name], target._storage[name], baseline._storage[name])
         elif field._compare(source, baseline, None):
             fields[name]._copy(source, target, "retarget")
-            target._history[name] = list(source._history.get(name, [])) + target._history[name][-1:]
+            target._history[name] = list(source._history.get(name, [])) + target._history.get(name, [])[-1:]
 
 
 class ConfigurableInstance:
@@ -103,9 +103,10 @@ class ConfigurableInstance:
         old = self._value
         if new_class is not type(old):
             new = new_class._create(old._name)
-            lost = old._compare_tree(type(old)._create(old._name), None)
+            baseline = type(old)._create(old._name)
+            lost = old._compare_tree(baseline, None)
             if issubclass(new_class, type(old)):
-                _copy_overrides(old, new, type(old)._create(old._name))
+                _copy_overrides(old, new, baseline)
             elif lost:
                 names = ", ".join(name for name, _, _ in lost)
                 msg = (f"retargeting '{field.full_name(config)}' to {describe(target)}: "

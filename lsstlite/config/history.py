@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .locations import Location, format_location
+from .pyrepr import value_repr
 
 _LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("lsstlite_config_label",
                                                                       default=None)
@@ -74,8 +75,6 @@ def format_history(name: str, entries: list[HistoryEntry]) -> str:
     text : str
         ``name`` then lines ``value  file:line  label``.
     """
-    from .pyrepr import value_repr
-
     values = [str(e.value) if isinstance(e.value, Description) else value_repr(e.value)
               for e in entries]
     places = [format_location(e.location) for e in entries]

@@ -10,13 +10,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 Location = tuple[str, int]
 
 
-def user_location(skip_modules: tuple[str, ...] = ()) -> Location | None:
+def user_location() -> Location | None:
     """Return (file, line) of the innermost stack frame outside `lsstlite.config`.
-
-    Parameters
-    ----------
-    skip_modules : tuple of str
-        Further file-name prefixes whose frames are skipped.
 
     Returns
     -------
@@ -26,7 +21,7 @@ def user_location(skip_modules: tuple[str, ...] = ()) -> Location | None:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(skip_modules or "\0"):
+        if not filename.startswith(_PACKAGE_DIR):
             return filename, frame.f_lineno
         frame = frame.f_back
     return None

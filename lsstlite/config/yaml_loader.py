@@ -35,10 +35,12 @@ from .config_choice_field import ConfigChoiceField
 from .config_dict_field import ConfigDictField
 from .config_field import ConfigField
 from .configurable_field import ConfigurableField
+from .dict_field import DictField
 from .errors import ConfigError
 from .field import join_path
 from .history import history_label
 from .imports import import_object
+from .list_field import ListField
 from .overrides import parse_for_field
 
 
@@ -85,7 +87,7 @@ def apply_mapping(config: Config, data: Mapping[str, Any]) -> None:
         elif isinstance(field, ConfigDictField):
             _apply_config_dict(config, name, field, value, full)
         else:
-            if isinstance(value, str) and field.dtype is not str:
+            if isinstance(value, str) and (field.dtype is not str or isinstance(field, (ListField, DictField))):
                 value = _parse_text(field, value, full)
             setattr(config, name, value)
 

@@ -170,7 +170,7 @@ def test_yaml_override_file(tmp_path):
         doVariance: yes
         ls: [BAD, CR]
         li: "1,2"
-        d: {a: 1}
+        d: "a=1"
         detection:
           thresholdValue: 2.5
           background:
@@ -214,6 +214,10 @@ def test_yaml_retarget_mapping_and_errors(tmp_path):
     path.write_text("detection:\n  thresholdValu: 1\n")
     with pytest.raises(UnknownFieldError, match="no config field 'detection.thresholdValu'; did you mean"):
         TopConfig().load(path)
+    path.write_text("ls: BAD,SAT\n")
+    config = TopConfig()
+    config.load(path)
+    assert config.ls == ["BAD", "SAT"]
     path.write_text("- 1\n")
     with pytest.raises(ConfigError, match="must hold a mapping of field names, not list"):
         TopConfig().load(path)
