@@ -16,13 +16,13 @@ from pathlib import Path
 
 from astropy.io import fits
 
+from lsstlite.io.sdss.patterns import FPC_NAME
+
 __all__ = ["SDSS_BANDS", "SdssFrameId", "find_companion", "frame_id_from_fpc"]
 
 #: Band order of the per-band arrays in psField and tsField (header ``FILTERS``).
 SDSS_BANDS: tuple[str, ...] = ("u", "g", "r", "i", "z")
 
-_FPC_NAME = re.compile(r"^fpC-(?P<run>\d{6})-(?P<band>[ugriz])(?P<camcol>[1-6])-(?P<field>\d{4})"
-                       r"\.fits?(\.gz)?$")
 _SUFFIXES = (".fit", ".fit.gz", ".fits", ".fits.gz")
 
 
@@ -69,7 +69,7 @@ def frame_id_from_fpc(path: Path, header: fits.Header) -> SdssFrameId:
     ValueError
         If neither the file name nor the header give run, camcol, field and band.
     """
-    match = _FPC_NAME.match(Path(path).name)
+    match = FPC_NAME.match(Path(path).name)
     if match:
         values = match.groupdict()
     else:
