@@ -147,7 +147,7 @@ def parse_scalar(text: str, dtype: Any) -> Any:
         return None
     if dtype is str:
         return _unquote(text)
-    if callable(dtype) and dtype is _any_scalar:
+    if dtype is _any_scalar:
         return dtype(stripped)
     if dtype is bool:
         if stripped.lower() in _TRUE:

@@ -129,6 +129,7 @@ def resolve_field(config: Any, name: str) -> tuple[Any, Any]:
     """
     from .config import Config
     from .config_choice_field import ConfigInstanceDict
+    from .config_dict_field import ConfigDict
     from .configurable_field import ConfigurableInstance
 
     tokens = parse_path(name)
@@ -142,6 +143,8 @@ def resolve_field(config: Any, name: str) -> tuple[Any, Any]:
             raise parent._unknown(attr)
         return parent, field
     if kind == "attr" and isinstance(parent, ConfigInstanceDict) and attr in ("name", "names"):
+        return parent._config, parent._field
+    if kind == "item" and isinstance(parent, ConfigDict):
         return parent._config, parent._field
     msg = f"{name!r} does not name a config field"
     raise ConfigError(msg)

@@ -70,3 +70,12 @@ def test_history_survives_retarget_to_subclass():
     config.detection.background.retarget(FancyBackgroundTask)
     labels = [e.label for e in config.detection.background.history["algorithm"]]
     assert labels[:2] == ["default", "assignment"]
+
+
+def test_every_saved_name_has_a_history():
+    from tests.config.test_persistence import modified_config
+
+    config = modified_config()
+    for name in config.names():
+        text = config.formatHistory(name)
+        assert text.splitlines()[0] == name and len(text.splitlines()) >= 2, name
