@@ -10,6 +10,7 @@ Any problem with the command line is one line on stderr and `SystemExit` with st
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import shlex
@@ -80,7 +81,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 class _ConfigValueAction(argparse.Action):
-    """``-c name=value ...``: apply each override now, in command-line order."""
+    """``-c name=value ...``: queue each override, applied in command-line order after the
+    camera override files (see `ArgumentParser.parse_args`)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         for token in values:
@@ -90,21 +92,41 @@ class _ConfigValueAction(argparse.Action):
                         if os.path.exists(token) else "")
                 parser.error(f"{option_string} value {token!r} must be in the form "
                              f"name=value{hint}")
-            _apply_override(parser, namespace.config, token, f"{option_string} {token}")
+            namespace.configActions.append(functools.partial(
+                _apply_override, parser, namespace.config, token, f"{option_string} {token}"))
+
+
+def _load_config_file(parser: ArgumentParser, config: Any, path: str) -> None:
+    if not os.path.isfile(path):
+        parser.error(f"cannot load config file {path!r}: no such file")
+    try:
+        config.load(path)
+    except Exception as exc:  # a user's Python file can raise anything
+        parser.error(f"cannot load config file {path!r}: {type(exc).__name__}: "
+                     f"{_one_line(exc)}")
 
 
 class _ConfigFileAction(argparse.Action):
-    """``-C file ...``: load each config override file now, in command-line order."""
+    """``-C file ...``: queue each config override file, applied in command-line order."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         for path in values:
             if not os.path.isfile(path):
                 parser.error(f"cannot load config file {path!r}: no such file")
-            try:
-                namespace.config.load(path)
-            except Exception as exc:  # a user's Python file can raise anything
-                parser.error(f"cannot load config file {path!r}: {type(exc).__name__}: "
-                             f"{_one_line(exc)}")
+            namespace.configActions.append(
+                functools.partial(_load_config_file, parser, namespace.config, path))
+
+
+def _apply_alias(parser: ArgumentParser, config: Any, alias: ConfigAlias, value: str,
+                 option_string: str) -> None:
+    from lsstlite.config import UnknownFieldError
+
+    try:
+        _apply_override(parser, config, f"{alias.field}={value}", f"{option_string} {value}",
+                        reraise=(UnknownFieldError,))
+    except UnknownFieldError:
+        parser.error(f"{option_string} sets config field {alias.field}, which this "
+                     f"task's config ({type(config).__name__}) does not have")
 
 
 class _ConfigAliasAction(argparse.Action):
@@ -115,14 +137,8 @@ class _ConfigAliasAction(argparse.Action):
         self.alias = alias
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from lsstlite.config import UnknownFieldError
-
-        try:
-            _apply_override(parser, namespace.config, f"{self.alias.field}={values}",
-                            f"{option_string} {values}", reraise=(UnknownFieldError,))
-        except UnknownFieldError:
-            parser.error(f"{option_string} sets config field {self.alias.field}, which this "
-                         f"task's config ({type(namespace.config).__name__}) does not have")
+        namespace.configActions.append(functools.partial(
+            _apply_alias, parser, namespace.config, self.alias, values, option_string))
 
 
 class _LogLevelAction(argparse.Action):
@@ -241,7 +257,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
     # --- parsing ------------------------------------------------------------------------------
     def parse_args(self, config: Any, args: list[str] | None = None,  # type: ignore[override]
-                   override: Callable[[Any], None] | None = None) -> argparse.Namespace:
+                   override: Callable[[Any], None] | None = None,
+                   cameraOverrides: Callable[[list[str]], list[Any]] | None = None
+                   ) -> argparse.Namespace:
         """Parse the command line into a namespace and apply it to ``config``.
 
         Parameters
@@ -252,6 +270,10 @@ class ArgumentParser(argparse.ArgumentParser):
             Default ``sys.argv[1:]``.
         override : callable, optional
             ``override(config)``, applied after the package override file and before ``-c/-C``.
+        cameraOverrides : callable, optional
+            ``cameraOverrides(inputs) -> [path, ...]``: override files for the cameras the
+            input names show (e.g. SDSS fpC frames), applied after ``override`` and before
+            ``-c/-C`` (which are applied in command-line order).
 
         Returns
         -------
@@ -266,7 +288,7 @@ class ArgumentParser(argparse.ArgumentParser):
         """
         args = list(sys.argv[1:] if args is None else args)
         namespace = argparse.Namespace(config=config, loglevel=[], id=[], refs=[], repo=None,
-                                       showOnly=False, argv=args)
+                                       showOnly=False, argv=args, configActions=[])
         self._load_package_overrides(config)
         if override is not None:
             override(config)
@@ -275,6 +297,13 @@ class ArgumentParser(argparse.ArgumentParser):
         namespace.defaultLoggers = self.defaultLoggers
         namespace.logLevels = ([(None, logging.DEBUG)] if namespace.debug else []) + namespace.loglevel
         configure_logging(self.defaultLoggers, namespace.logLevels, longlog=namespace.longlog)
+        if cameraOverrides is not None:
+            for path in cameraOverrides(list(namespace.input)):
+                logging.getLogger(self.taskName).info("Loading camera config override file %s",
+                                                      path)
+                config.load(str(path), label="camera override")
+        for action in namespace.configActions:
+            action()
 
         from .show import show_config_items
 

@@ -47,6 +47,15 @@ class CmdLineTask(Task):
         """Hook: change ``config`` after the package override file and before ``-c``/``-C``."""
 
     @classmethod
+    def cameraOverrides(cls, inputs: list[str]) -> list:
+        """Hook: config override files for the cameras the ``inputs`` come from.
+
+        Called with the input arguments before ``-c``/``-C`` are applied; must not read the
+        files (``--show`` touches no input). Default: none.
+        """
+        return []
+
+    @classmethod
     def _makeArgumentParser(cls) -> ArgumentParser:
         """Build the argument parser (override to add options)."""
         return ArgumentParser(name=cls._DefaultName, aliases=cls.configAliases)
@@ -84,7 +93,8 @@ class CmdLineTask(Task):
         parser = cls._makeArgumentParser()
         if config is None:
             config = cls.ConfigClass()
-        parsedCmd = parser.parse_args(config=config, args=args, override=cls.applyOverrides)
+        parsedCmd = parser.parse_args(config=config, args=args, override=cls.applyOverrides,
+                                      cameraOverrides=cls.cameraOverrides)
         outcome = Struct(argumentParser=parser, parsedCmd=parsedCmd, taskRunner=None,
                          resultList=[], exitStatus=0)
         if parsedCmd.showOnly:
