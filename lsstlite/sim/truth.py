@@ -16,11 +16,12 @@ Layout of ``TRUTH.fits``:
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 from astropy.io import fits
 from astropy.table import Table
-from astropy.wcs import WCS
+from astropy.wcs import WCS, FITSFixedWarning
 
 from lsstlite.io.atomic import atomic_write_fits
 from lsstlite.sim.psf import SimPsf
@@ -99,7 +100,9 @@ def read_truth(path: str | os.PathLike) -> SimTruth:
         sources = Table.read(hdul["SOURCES"])
         cosmic_rays = Table.read(hdul["COSMICS"])
         bad_columns = Table.read(hdul["BADCOLS"])
-    wcs = WCS(header)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FITSFixedWarning)  # a table file's primary HDU has no image axes
+        wcs = WCS(header)
     wcs.pixel_shape = (header["WIDTH"], header["HEIGHT"])
     return SimTruth(sources=sources, cosmic_rays=cosmic_rays, bad_columns=bad_columns, wcs=wcs,
                     psf=SimPsf.from_header(header), header=header)
