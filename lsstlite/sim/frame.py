@@ -17,7 +17,7 @@ from lsstlite.sim.refcat import REFCAT_BANDS, draw_reference_catalog
 from lsstlite.sim.render import add_objects
 from lsstlite.sim.sources import (NJY_ZERO_POINT, convolve_with_psf, draw_galaxy_shapes, galaxy_covariances,
                                   mag_to_dn, power_law_magnitudes, star_colours)
-from lsstlite.sim.wcs import make_true_wcs, tan_part
+from lsstlite.sim.wcs import make_true_wcs, perturb_wcs, tan_part
 
 __all__ = ["SimConfig", "SimulatedFrame", "simulate_frame"]
 
@@ -44,6 +44,11 @@ class SimConfig:
         Angle of the pixel y axis east of north.
     distortion_px : float
         Largest SIP distortion over the frame (pixels) of the true WCS.
+    header_wcs_shift_arcsec : (float, float)
+        Error (east, north) of the header WCS pointing; default none (the header WCS is the
+        TAN part of the true WCS).
+    header_wcs_rotation_deg : float
+        Rotation error of the header WCS.
     zero_point : float
         AB magnitude of 1 DN (``MAGZERO``/``PHOTZP``).
     exptime : float
@@ -98,6 +103,8 @@ class SimConfig:
     dec: float = 2.2
     rotation_deg: float = 0.3
     distortion_px: float = 0.8
+    header_wcs_shift_arcsec: tuple[float, float] = (0.0, 0.0)
+    header_wcs_rotation_deg: float = 0.0
     zero_point: float = 28.245
     exptime: float = 53.907
     gain: float = 4.0
@@ -111,12 +118,12 @@ class SimConfig:
     psf_variation: float = 1.0
     star_density: float = 3.0
     galaxy_density: float = 3.0
-    star_mags: tuple[float, float] = (15.5, 24.0)
+    star_mags: tuple[float, float] = (14.0, 24.0)
     galaxy_mags: tuple[float, float] = (17.0, 24.0)
     star_slope: float = 0.25
     galaxy_slope: float = 0.35
     devauc_fraction: float = 0.4
-    saturated_star_mag: float | None = 12.0
+    saturated_star_mag: float | None = 11.0
     n_cosmic_rays: int = 30
     n_bad_columns: int = 2
     margin: int = 300
@@ -173,7 +180,7 @@ class SimulatedFrame:
     wcs : `astropy.wcs.WCS`
         The true WCS (TAN-SIP); ``truth['ra'], truth['dec']`` are ``wcs.all_pix2world(x, y, 0)``.
     header_wcs : `astropy.wcs.WCS`
-        The plain TAN WCS written into ``header``.
+        The plain TAN WCS written into ``header`` (the TAN part of ``wcs``, perturbed if asked).
     psf : SimPsf
         The true PSF (see `lsstlite.sim.true_psf_image`).
     noiseless : ndarray, float64
@@ -360,7 +367,7 @@ def simulate_frame(seed: int = 0, size: int | tuple[int, int] | None = None, *, 
 
     psf = cfg.make_psf()
     wcs = make_true_wcs(cfg.width, cfg.height, cfg.ra, cfg.dec, cfg.pixel_scale, cfg.rotation_deg, cfg.distortion_px)
-    header_wcs = tan_part(wcs)
+    header_wcs = perturb_wcs(tan_part(wcs), cfg.header_wcs_shift_arcsec, cfg.header_wcs_rotation_deg)
     objects = _draw_objects(cfg, rng_stars, rng_gals)
     objects["flux"] = mag_to_dn(objects["mag"], cfg.zero_point)
 

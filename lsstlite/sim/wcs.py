@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.wcs import WCS, Sip
 
-__all__ = ["make_true_wcs", "tan_part", "max_distortion"]
+__all__ = ["make_true_wcs", "tan_part", "perturb_wcs", "max_distortion"]
 
 # Shape of the distortion, in units of the corner distance (scaled to the requested amplitude).
 _A_PATTERN = {(2, 0): 0.6, (1, 1): -0.3, (0, 2): 0.2, (3, 0): 0.3, (1, 2): 0.2}
@@ -93,3 +93,16 @@ def tan_part(wcs: WCS) -> WCS:
     tan.wcs.radesys = wcs.wcs.radesys
     tan.pixel_shape = wcs.pixel_shape
     return tan
+
+
+def perturb_wcs(wcs: WCS, shift_arcsec: tuple[float, float], rotation_deg: float) -> WCS:
+    """A copy of a TAN ``wcs`` pointing ``shift_arcsec`` (east, north) away and rotated by
+    ``rotation_deg`` about the reference pixel (an imperfect initial WCS for astrometry tests)."""
+    out = wcs.deepcopy()
+    east, north = shift_arcsec
+    dec = out.wcs.crval[1] + north / 3600.0
+    out.wcs.crval = [out.wcs.crval[0] + east / 3600.0 / np.cos(np.radians(dec)), dec]
+    theta = np.radians(rotation_deg)
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    out.wcs.cd = rotation @ wcs.wcs.cd
+    return out

@@ -111,3 +111,11 @@ def test_bad_arguments_one_line_error(argv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
     assert not (tmp_path / "x.fits").exists()
+
+
+def test_set_parses_like_the_defaults(tmp_path):
+    assert main([str(tmp_path / "s.fits"), "--size", "64", "--pure-noise", "--set", "sky_gradient=0,0",
+                 "--set", "sky=500", "--set", "saturated_star_mag=none", "--set", "refcat_galaxies=false"]) == 0
+    truth = read_truth(tmp_path / "s_truth.fits")
+    assert truth.header["SKY"] == 500.0 and truth.header["SKYGX"] == 0.0
+    assert np.median(fits.getdata(tmp_path / "s.fits")) == pytest.approx(500.0, abs=2.0)

@@ -154,3 +154,16 @@ def test_bad_parameters_raise_one_line_errors():
         simulate_frame(seed=0, size=64, gain=0.0)
     with pytest.raises(TypeError, match="unknown parameter"):
         simulate_frame(seed=0, size=64, gian=2.0)
+
+
+def test_perturbed_header_wcs_is_off_by_requested_shift_and_rotation():
+    f = simulate_frame(seed=1, size=(400, 300), header_wcs_shift_arcsec=(2.0, 0.0), header_wcs_rotation_deg=0.5,
+                       distortion_px=0.0, star_density=0.0, galaxy_density=0.0)
+    centre = f.wcs.wcs.crpix - 1
+    ra_true, dec_true = f.wcs.all_pix2world([centre], 0)[0]
+    ra_head, dec_head = f.header_wcs.all_pix2world([centre], 0)[0]
+    assert (ra_head - ra_true) * np.cos(np.radians(dec_true)) * 3600 == pytest.approx(2.0, abs=1e-6)
+    assert (dec_head - dec_true) * 3600 == pytest.approx(0.0, abs=1e-6)
+    angle = np.degrees(np.arctan2(f.header_wcs.wcs.cd[1, 0], f.header_wcs.wcs.cd[1, 1])
+                       - np.arctan2(f.wcs.wcs.cd[1, 0], f.wcs.wcs.cd[1, 1]))
+    assert abs(angle) == pytest.approx(0.5, abs=1e-9)
