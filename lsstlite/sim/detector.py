@@ -100,7 +100,8 @@ def bleed_and_saturate(image: np.ndarray, saturation: float) -> np.ndarray:
 def draw_bad_columns(rng: np.random.Generator, n: int, width: int, height: int) -> dict[str, np.ndarray]:
     """Bad columns: alternately dead (10% response) and hot (+800 DN); the second and later
     ones cover part of the height. Returns ``x``, ``y0``, ``y1`` (inclusive) and ``kind``."""
-    xs = rng.choice(np.arange(20, width - 20), size=n, replace=False)
+    edge = min(20, width // 4)  # keep bad columns off the frame edges
+    xs = rng.choice(np.arange(edge, width - edge), size=n, replace=False)
     y0 = np.zeros(n, dtype=np.int32)
     y1 = np.full(n, height - 1, dtype=np.int32)
     if n > 1:

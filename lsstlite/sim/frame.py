@@ -142,7 +142,7 @@ class SimConfig:
             ("saturation", self.saturation > self.sky), ("sky", self.sky >= 0), ("fwhm", self.fwhm > 0),
             ("star_density", self.star_density >= 0), ("galaxy_density", self.galaxy_density >= 0),
             ("n_cosmic_rays", self.n_cosmic_rays >= 0),
-            ("n_bad_columns", 0 <= self.n_bad_columns <= max(self.width - 40, 0)),
+            ("n_bad_columns", 0 <= self.n_bad_columns <= self.width // 2),
             ("margin", self.margin >= 0), ("dec", -90 < self.dec < 90),
         ]
         for name, ok in checks:
@@ -176,7 +176,7 @@ class SimulatedFrame:
         The image header: plain TAN WCS, ``GAIN``, ``RDNOISE``, ``SATURATE``, ``FILTER``,
         ``EXPTIME``, ``MAGZERO``, ``PHOTZP``.
     truth : `astropy.table.Table`
-        One row per object (on the frame or in the margin); see `TRUTH_COLUMNS` in the docs.
+        One row per object (on the frame or in the margin); columns as in `lsstlite.sim.truth`.
     wcs : `astropy.wcs.WCS`
         The true WCS (TAN-SIP); ``truth['ra'], truth['dec']`` are ``wcs.all_pix2world(x, y, 0)``.
     header_wcs : `astropy.wcs.WCS`

@@ -3,7 +3,8 @@
 The PSF at pixel ``(x, y)`` is ``(1 - f_wing) * N(0, C1) + f_wing * N(0, C2)`` with
 ``C2 = sigma_ratio**2 * C1``. Its size and ellipticity vary smoothly over the frame as
 low-order polynomials of the normalised coordinates ``u = (x - xc) / (W / 2)``,
-``v = (y - yc) / (H / 2)`` (both in [-1, 1] on the frame, ``xc = (W - 1) / 2``):
+``v = (y - yc) / (H / 2)`` (both in [-1, 1] on the frame, ``xc = (W - 1) / 2``; off the frame they are clipped to
+[-1, 1], so the PSF there is that of the nearest frame edge):
 
 * scale ``s(u, v) = 1 + c_u u + c_v v + c_uu u**2 + c_vv v**2 + c_uv u v`` multiplies the core width,
   so the FWHM at (x, y) is ``fwhm0 * s(u, v)``;
@@ -107,7 +108,7 @@ class SimPsf:
     def _uv(self, x, y):
         u = (np.asarray(x, dtype=float) - (self.width - 1) / 2.0) / (self.width / 2.0)
         v = (np.asarray(y, dtype=float) - (self.height - 1) / 2.0) / (self.height / 2.0)
-        return u, v
+        return np.clip(u, -1.0, 1.0), np.clip(v, -1.0, 1.0)
 
     def scale(self, x, y) -> np.ndarray:
         """Size scale factor ``s(u, v)`` at pixel position(s) (FWHM = ``fwhm0 * s``)."""

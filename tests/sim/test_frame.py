@@ -167,3 +167,10 @@ def test_perturbed_header_wcs_is_off_by_requested_shift_and_rotation():
     angle = np.degrees(np.arctan2(f.header_wcs.wcs.cd[1, 0], f.header_wcs.wcs.cd[1, 1])
                        - np.arctan2(f.wcs.wcs.cd[1, 0], f.wcs.wcs.cd[1, 1]))
     assert abs(angle) == pytest.approx(0.5, abs=1e-9)
+
+
+def test_tiny_frame_and_margin_psf_stay_bounded():
+    f = simulate_frame(seed=2, size=(16, 20))
+    assert f.image.shape == (20, 16)
+    fwhm = np.asarray(f.truth["psf_fwhm"])
+    assert fwhm.size > 0 and np.all((fwhm > 2.0) & (fwhm < 3.5))  # the PSF off the frame is the edge PSF
