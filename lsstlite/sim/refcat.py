@@ -3,7 +3,8 @@
 Layout (LSST "indexed reference catalog", format version 1): one ``<htm id>.fits`` per depth-7
 trixel holding objects, plus an empty ``master_schema.fits``. Columns ``id`` (int64),
 ``coord_ra``, ``coord_dec`` (float64, radians, ICRS), ``<band>_flux`` and ``<band>_fluxErr``
-(float64, nJy) for u, g, r, i, z, and ``starnotgal`` (int64, 1 = star).
+(float64, nJy) for u, g, r, i, z, and ``starnotgal`` (int64, 1 = star). ``id`` is the object's
+id in the truth table, so matches can be checked against the truth.
 """
 
 from __future__ import annotations
