@@ -79,7 +79,8 @@ class IsrTask(Task):
         gain : float
             e-/DN; 0 takes ``cameraGain``, else the header ``GAIN``, else 1 with a warning.
         readNoise : float
-            Read noise in DN.
+            Read noise in DN; 0 takes the header ``RDNOISE`` (electrons, the FITS convention)
+            divided by the gain, if present.
         saturation : float
             Saturation level in DN; NaN or 0 takes the header ``SATURATE`` if any.
         doVariance : bool
@@ -105,6 +106,7 @@ class IsrTask(Task):
         raw = exposure.image.copy() if self.config.suspectLevel is not None else None
         self._apply_calibs(exposure, calib_dir)
         gain = self._resolve_gain(gain, cameraGain, header)
+        readNoise = self._resolve_read_noise(readNoise, gain, header)
         if self.config.suspectLevel is not None:
             exposure.mask[raw >= self.config.suspectLevel] |= exposure.planes.bitmask("SUSPECT")
         if self.config.doSaturation:
@@ -120,6 +122,7 @@ class IsrTask(Task):
         exposure.variance[(exposure.mask & no_data) != 0] = np.inf
         exposure.metadata["GAIN"] = (gain, "e-/DN used by lsstlite ISR")
         self.metadata["gain"] = float(gain)
+        self.metadata["readNoise"] = float(readNoise)
         return Struct(exposure=exposure, gain=gain)
 
     def _resolve_gain(self, gain: float, cameraGain: float | None, header) -> float:
@@ -134,6 +137,16 @@ class IsrTask(Task):
             return float(header_gain)
         self.log.warning("No gain given (-c gain=...) and no GAIN in the header: assuming 1 e-/DN")
         return 1.0
+
+    def _resolve_read_noise(self, readNoise: float, gain: float, header) -> float:
+        if readNoise > 0:
+            return float(readNoise)
+        header_noise = header.get("RDNOISE") if header is not None else None
+        if isinstance(header_noise, (int, float)) and header_noise > 0:
+            self.log.info("Using the header RDNOISE %.4g e- = %.4g DN", header_noise,
+                          header_noise / gain)
+            return float(header_noise) / gain
+        return 0.0
 
     def _mask_saturation(self, exposure, saturation: float, header) -> None:
         level = saturation

@@ -77,3 +77,11 @@ def test_mismatched_calibration_frame_is_a_clear_error(tmp_path):
     fits.writeto(tmp_path / "bias.fits", np.zeros((3, 3), np.float32))
     with pytest.raises(TaskError, match=r"bias frame .*bias.fits: shape \(3, 3\) differs"):
         IsrTask().run(raw_exposure(), gain=1.0, calibDir=tmp_path)
+
+
+def test_read_noise_from_header_in_electrons():
+    exposure = raw_exposure(header={"RDNOISE": 5.0})
+    result = IsrTask().run(exposure, gain=4.0)
+    expected = np.maximum(exposure.image, 0) / 4.0 + (5.0 / 4.0) ** 2
+    np.testing.assert_allclose(exposure.variance, expected, rtol=1e-6)
+    assert result.gain == 4.0
