@@ -406,6 +406,18 @@ def _fmt(value, unit: str = "s", scale: float = 1.0, digits: int = 3) -> str:
     return f"{value * scale:.{digits}f} {unit}".strip()
 
 
+STAGE_ORDER = ("isr", "charImage", "calibrate")
+
+
+def _method_order(name: str) -> tuple:
+    """Sort ``task.path:method`` as a tree, the pipeline's stages in run order."""
+    task, _, method = name.partition(":")
+    parts = task.split(".")
+    keys = tuple((STAGE_ORDER.index(p) if p in STAGE_ORDER else len(STAGE_ORDER), p)
+                 for p in parts)
+    return keys, (0 if method == "run" else 1, method)
+
+
 def print_report(report: dict) -> None:
     w = sys.stdout.write
     meta = report["meta"]
@@ -420,9 +432,16 @@ def print_report(report: dict) -> None:
     w(f"    import lsstlite.tasks.processFile   {_fmt(inproc.get('import_s'))}\n")
     for key in ("read", "run", "write"):
         w(f"    {key:<36}{_fmt(inproc.get(key))}\n")
-    for name, value in sorted(inproc.get("methods", {}).items()):
-        w(f"      {name:<60}{_fmt(value['wall'])}  (cpu {_fmt(value['cpu'])}, "
-          f"{value['calls']} call{'s' if value['calls'] != 1 else ''})\n")
+    methods = inproc.get("methods", {})
+    if methods:
+        w("    @timeMethod records (task:method, median wall; the subtasks of run first)\n")
+    for name in sorted(methods, key=_method_order):
+        value = methods[name]
+        task, _, method = name.partition(":")
+        label = "  " * task.count(".") + f"{task.rsplit('.', 1)[-1]}:{method}"
+        calls = value["calls"]
+        w(f"      {label:<44}{_fmt(value['wall']):>10}  (cpu {_fmt(value['cpu'])}, "
+          f"{calls} call{'s' if calls != 1 else ''})\n")
     if inproc.get("first_call"):
         first = inproc["first_call"]
         w(f"    first call (warm-up): read {_fmt(first.get('read'))}, run {_fmt(first.get('run'))}, "

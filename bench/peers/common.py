@@ -139,10 +139,13 @@ def parse_args(description: str) -> argparse.Namespace:
 
 
 class StageClock:
-    """Wall-clock seconds per stage, printed as one ``peer-timings: {json}`` line."""
+    """Wall-clock seconds per stage, printed as one ``peer-timings: {json}`` line.
 
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
+    ``start`` is the `time.perf_counter` value at the top of the script (before the imports).
+    """
+
+    def __init__(self, start: float) -> None:
+        self.start = start
         self.stages: dict[str, float] = {}
 
     @contextmanager

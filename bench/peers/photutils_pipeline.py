@@ -47,7 +47,7 @@ _T_IMPORTS = time.perf_counter() - _T_START
 
 def main() -> int:
     args = common.parse_args(__doc__.splitlines()[0])
-    clock = common.StageClock()
+    clock = common.StageClock(_T_START)
     clock.stages["imports"] = _T_IMPORTS
 
     with clock.stage("read"):

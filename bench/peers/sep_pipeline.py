@@ -15,7 +15,7 @@ Stages (same pixels and thresholds as lsstlite; ``../shared/docs/algorithms.md``
 4. circular apertures 3, 4.5, 6, 9, 12, 17, 25 px (exact overlap up to 10 px, pixel centres
    beyond, as LSST's sinc and naive apertures);
 5. Kron radius (6 a) and flux in 2.5 Kron radii (circle of 1.75 px minimum);
-6. windowed centroids (``sep.winpos``, sigma from the half-light radius);
+6. windowed centroids (``sep.winpos``, sigma from the half-light radius, at most 25 px);
 7. write ``OUTDIR/<frame>_sep.fits``.
 
 Prints one ``peer-timings: {json}`` line with the stage times.
@@ -46,7 +46,7 @@ SINC_MAX_RADIUS = 10.0
 
 def main() -> int:
     args = common.parse_args(__doc__.splitlines()[0])
-    clock = common.StageClock()
+    clock = common.StageClock(_T_START)
     clock.stages["imports"] = _T_IMPORTS
     sep.set_extract_pixstack(5_000_000)
     sep.set_sub_object_limit(4096)
@@ -105,7 +105,10 @@ def main() -> int:
     with clock.stage("centroid"):
         half_light, _ = sep.flux_radius(image, x, y, 6.0 * a, 0.5,
                                         normflux=np.where(kron_flux > 0, kron_flux, 1.0), subpix=5)
-        sig = 2.0 / 2.35 * np.clip(np.nan_to_num(half_light, nan=1.0), 0.5, None)
+        # the half-light radius bounded by the largest aperture: a bad column detected as one
+        # 700-px object would otherwise make a 600-px window
+        half_light = np.clip(np.nan_to_num(half_light, nan=1.0), 0.5, max(common.APERTURE_RADII))
+        sig = 2.0 / 2.35 * half_light
         x_win, y_win, win_flag = sep.winpos(image, x, y, sig)
         columns.update(x_win=x_win, y_win=y_win, win_flag=win_flag)
 
