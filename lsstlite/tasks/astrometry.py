@@ -1,0 +1,261 @@
+"""Astrometric calibration (LSST ``AstrometryTask`` with ``FitTanSipWcsTask``): select good
+unresolved sources, match them to the reference objects on the frame through the input WCS
+(offset/rotation search, then nearest neighbour with a shrinking radius), fit TAN-SIP with
+symmetric sigma clipping, iterate, and write ``coord_ra``/``coord_dec`` of every source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lsstlite.config import Config, ConfigField, Field, ListField, RangeField
+from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
+
+__all__ = ["AstrometryConfig", "AstrometryTask", "FitTanSipWcsConfig", "MatcherConfig",
+           "SourceSelectorConfig", "setSkyCoords"]
+
+
+class SourceSelectorConfig(Config):
+    """Which sources take part in matching (LSST science source selector)."""
+
+    badFlags = ListField("Sources with any of these flags (when present) are not matched", str,
+                         default=["base_PixelFlags_flag_edge", "base_PixelFlags_flag_nodata",
+                                  "base_PixelFlags_flag_saturatedCenter",
+                                  "base_PixelFlags_flag_interpolatedCenter",
+                                  "base_PixelFlags_flag_crCenter", "base_PixelFlags_flag_bad",
+                                  "slot_Centroid_flag"])
+    fluxField = Field("Flux (prefix of _instFlux/_instFluxErr) for S/N and brightness", str,
+                      default="slot_PsfFlux")
+    signalToNoiseMin = RangeField("Minimum S/N of matched sources", float, default=10.0,
+                                  min=0.0)
+    extendednessMax = RangeField("Sources with base_ClassificationExtendedness_value above this "
+                                 "(when present) are not matched", float, default=0.5, min=0.0)
+    excludeDeblendedParents = Field("Skip parents that were deblended (deblend_nChild > 0)",
+                                    bool, default=True)
+
+
+class MatcherConfig(Config):
+    """Matcher options (`lsstlite.astrom.match.match_to_reference`).
+
+    LSST's ``matchOptimisticB``/``matchPessimisticB`` are replaced by an offset/rotation vote;
+    the search ranges play the role of ``maxOffsetPix`` and ``maxRotationDeg``.
+    """
+
+    maxOffsetArcsec = RangeField("Largest shift of the input WCS searched (arcsec; LSST "
+                                 "maxOffsetPix=300 px ~ 60\" on LSST, 120\" on SDSS, but a vote "
+                                 "over a wider range only costs time)", float, default=15.0,
+                                 min=0.0, inclusiveMin=False)
+    maxRotationDeg = RangeField("Largest rotation of the input WCS searched (deg)", float,
+                                default=1.5, min=0.0)
+    maxScaleError = RangeField("Largest fractional scale error of the input WCS searched",
+                               float, default=0.02, min=0.0)
+    voteBinPix = RangeField("Bin of the translation vote (pixels)", float, default=3.0, min=0.1)
+    numBrightStars = RangeField("Brightest sources that vote", int, default=150, min=3)
+    numBrightRefs = RangeField("Brightest reference objects that vote", int, default=450, min=3)
+    maxMatchDistArcSec = RangeField("Radius of the first nearest-neighbour round (arcsec)",
+                                    float, default=3.0, min=0.0, inclusiveMin=False)
+    minVotes = RangeField("Fewest consistent pairs accepted by the vote", int, default=5, min=2)
+
+
+class FitTanSipWcsConfig(Config):
+    """TAN-SIP fitter options (LSST ``FitTanSipWcsConfig``)."""
+
+    order = RangeField("Total order of the SIP polynomial (LSST: 4; 3 holds the cubic distortion "
+                       "of an SDSS frame with ~50-100 matches, order 4 needs a few hundred)",
+                       int, default=3, min=1)
+    numIter = RangeField("Fit-and-reject rounds", int, default=3, min=1)
+    numRejIter = RangeField("Rejection passes per round", int, default=1, min=0)
+    rejSigma = RangeField("Reject matches with |residual| above this many sigma (in either axis; "
+                          "LSST's test is one-sided, a bug)", float, default=3.0, min=0.0,
+                          inclusiveMin=False)
+    maxScatterArcsec = RangeField("Fail when the rms of the fit exceeds this (arcsec)", float,
+                                  default=10.0, min=0.0, inclusiveMin=False)
+
+
+class AstrometryConfig(Config):
+    """Configuration of `AstrometryTask` (LSST ``AstrometryConfig``)."""
+
+    sourceSelector = ConfigField("Sources used for matching", SourceSelectorConfig)
+    matcher = ConfigField("Source-reference matcher", MatcherConfig)
+    wcsFitter = ConfigField("TAN-SIP fitter", FitTanSipWcsConfig)
+    maxIter = RangeField("Match-and-fit iterations", int, default=3, min=1)
+    matchDistanceSigma = RangeField("Next match radius = mean + this many std of the match "
+                                    "distances", float, default=2.0, min=0.0)
+    minMatchDistanceArcSec = RangeField("Floor of the match radius (arcsec; LSST 0.001, which "
+                                        "lets the radius shrink below the centroid noise and "
+                                        "drop faint true matches)", float, default=0.3, min=0.0)
+    minMatches = RangeField("Fewer matches than this is a failure", int, default=6, min=1)
+    forceKnownWcs = Field("Keep the input WCS: match only, no fit", bool, default=False)
+
+
+def setSkyCoords(catalog, wcs) -> None:
+    """Write ``coord_ra``/``coord_dec`` (radians) of every source from ``slot_Centroid``."""
+    x = np.asarray(catalog["slot_Centroid_x"], float)
+    y = np.asarray(catalog["slot_Centroid_y"], float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    ra = np.full(len(catalog), np.nan)
+    dec = np.full(len(catalog), np.nan)
+    if ok.any():
+        r, d = wcs.all_pix2world(x[ok], y[ok], 0)
+        ra[ok], dec[ok] = np.deg2rad(r), np.deg2rad(d)
+    catalog["coord_ra"] = ra
+    catalog["coord_dec"] = dec
+
+
+class AstrometryTask(Task):
+    """Fit the WCS of an exposure to a reference catalogue.
+
+    Parameters
+    ----------
+    refObjLoader : `lsstlite.tasks.refcat.LoadReferenceObjectsTask`, optional
+        Loader of the reference objects; without one (or with no path configured) the input
+        WCS is kept.
+    schema : `lsstlite.table.Schema`, optional
+        Accepted for the LSST calling convention; no fields are added (``coord_ra``/
+        ``coord_dec`` are always present).
+    """
+
+    ConfigClass = AstrometryConfig
+    _DefaultName = "astrometry"
+
+    def __init__(self, refObjLoader=None, schema=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.refObjLoader = refObjLoader
+        self.schema = schema
+
+    def selectSources(self, catalog) -> np.ndarray:
+        """Boolean mask of the good unresolved sources used for matching."""
+        cfg = self.config.sourceSelector
+        good = np.isfinite(catalog["slot_Centroid_x"]) & np.isfinite(catalog["slot_Centroid_y"])
+        for flag in cfg.badFlags:
+            if flag in catalog.schema:
+                good &= ~np.asarray(catalog[flag], bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            snr = np.asarray(catalog[f"{cfg.fluxField}_instFlux"], float) / \
+                np.asarray(catalog[f"{cfg.fluxField}_instFluxErr"], float)
+        good &= snr >= cfg.signalToNoiseMin
+        if "base_ClassificationExtendedness_value" in catalog.schema:
+            ext = np.asarray(catalog["base_ClassificationExtendedness_value"], float)
+            good &= ~(ext > cfg.extendednessMax)
+        if cfg.excludeDeblendedParents and "deblend_nChild" in catalog.schema:
+            good &= np.asarray(catalog["deblend_nChild"]) == 0
+        return good
+
+    @timeMethod
+    def run(self, exposure, sourceCat) -> Struct:
+        """Fit ``exposure.wcs`` and set the sky coordinates of ``sourceCat`` (both in place).
+
+        Returns
+        -------
+        result : `Struct`
+            ``wcs`` (the fitted or kept WCS), ``matches`` (astropy `~astropy.table.Table`,
+            one row per match: ``src_id``, ``ref_id``, ``ref_coord_ra``, ``ref_coord_dec``
+            (rad), ``src_coord_ra``, ``src_coord_dec`` (rad), ``separation`` (arcsec),
+            ``ref_<band>_flux``/``ref_<band>_fluxErr`` (nJy) when the band is known; None
+            without a reference catalogue), ``refCat``, ``band``, ``numMatches``,
+            ``rmsArcsec``, ``medianArcsec`` (None without matches), ``fitted`` (bool).
+
+        Raises
+        ------
+        TaskError
+            If the exposure has no WCS, the reference catalogue cannot be read, matching or
+            fitting fails, or the fit scatter exceeds ``wcsFitter.maxScatterArcsec``.
+        """
+        cfg = self.config
+        if exposure.wcs is None:
+            msg = "astrometry: the exposure has no initial WCS"
+            raise TaskError(msg)
+        loader = self.refObjLoader
+        if loader is None or not loader.enabled:
+            self.log.info("No reference catalogue: keeping the input WCS")
+            setSkyCoords(sourceCat, exposure.wcs)
+            self.metadata.update(numMatches=0, fitted=False)
+            return Struct(wcs=exposure.wcs, matches=None, refCat=None, band=None, numMatches=0,
+                          rmsArcsec=None, medianArcsec=None, fitted=False)
+        loaded = loader.loadExposure(exposure)
+        ref, band = loaded.refCat, loaded.band
+        selected = np.flatnonzero(self.selectSources(sourceCat))
+        self.log.info("Matching %d of %d sources to %d reference objects", selected.size,
+                      len(sourceCat), len(ref))
+        x = np.asarray(sourceCat["slot_Centroid_x"], float)[selected]
+        y = np.asarray(sourceCat["slot_Centroid_y"], float)[selected]
+        flux = np.asarray(sourceCat[f"{cfg.sourceSelector.fluxField}_instFlux"], float)[selected]
+        ref_flux = ref.flux(band) if band is not None and f"{band}_flux" in ref else None
+        shape = (exposure.height, exposure.width)
+        m = cfg.matcher
+        match_kw = dict(source_flux=flux, ref_flux=ref_flux, frame_shape=shape,
+                        max_offset_arcsec=m.maxOffsetArcsec, max_rotation_deg=m.maxRotationDeg,
+                        max_scale_error=m.maxScaleError, vote_bin_pix=m.voteBinPix,
+                        num_bright_sources=m.numBrightStars, num_bright_refs=m.numBrightRefs,
+                        max_match_dist_arcsec=m.maxMatchDistArcSec, min_votes=m.minVotes,
+                        match_distance_sigma=cfg.matchDistanceSigma,
+                        min_match_dist_arcsec=cfg.minMatchDistanceArcSec)
+        from lsstlite.astrom.match import MatchError, match_to_reference
+        from lsstlite.astrom.sip import SipFitError, sky_separation_arcsec
+        from lsstlite.astrom.solve import solve_astrometry
+
+        try:
+            if cfg.forceKnownWcs:
+                match = match_to_reference(x, y, ref.ra, ref.dec, exposure.wcs, **match_kw)
+                wcs, n_iter = exposure.wcs, 0
+                src_idx, ref_idx = match.source_index, match.ref_index
+                used = np.ones(src_idx.size, bool)
+            else:
+                w = cfg.wcsFitter
+                solution = solve_astrometry(x, y, ref.ra, ref.dec, exposure.wcs, order=w.order,
+                                            max_iter=cfg.maxIter, num_iter=w.numIter,
+                                            num_rej_iter=w.numRejIter, rej_sigma=w.rejSigma,
+                                            **match_kw)
+                wcs, n_iter = solution.wcs, solution.n_iter
+                src_idx, ref_idx = solution.match.source_index, solution.match.ref_index
+                used = solution.fit.used
+        except (MatchError, SipFitError) as err:
+            msg = f"astrometry failed: {err}"
+            raise TaskError(msg) from None
+        src_idx, ref_idx = src_idx[used], ref_idx[used]
+        mra, mdec = wcs.all_pix2world(x[src_idx], y[src_idx], 0)
+        sep = sky_separation_arcsec(mra, mdec, ref.ra[ref_idx], ref.dec[ref_idx])
+        n = int(src_idx.size)
+        if n < cfg.minMatches:
+            msg = f"astrometry failed: {n} matches (minMatches={cfg.minMatches})"
+            raise TaskError(msg)
+        rms = float(np.sqrt(np.mean(sep**2)))
+        median = float(np.median(sep))
+        if not cfg.forceKnownWcs and rms > cfg.wcsFitter.maxScatterArcsec:
+            msg = (f"astrometry failed: rms {rms:.3f}\" of {n} matches exceeds "
+                   f"wcsFitter.maxScatterArcsec={cfg.wcsFitter.maxScatterArcsec}")
+            raise TaskError(msg)
+        exposure.wcs = wcs
+        setSkyCoords(sourceCat, wcs)
+        rows = selected[src_idx]
+        matches = self._match_table(sourceCat, rows, ref, ref_idx, sep, band)
+        self.log.info("Astrometric %s: %d matches, rms %.3f\", median %.3f\" (%d iterations)",
+                      "matching (forceKnownWcs)" if cfg.forceKnownWcs else "solution", n, rms,
+                      median, n_iter)
+        self.metadata.update(numMatches=n, rmsArcsec=rms, medianArcsec=median,
+                             numIterations=n_iter, fitted=not cfg.forceKnownWcs)
+        return Struct(wcs=wcs, matches=matches, refCat=ref, band=band, numMatches=n,
+                      rmsArcsec=rms, medianArcsec=median, fitted=not cfg.forceKnownWcs)
+
+    @staticmethod
+    def _match_table(sourceCat, rows, ref, ref_idx, sep, band):
+        from astropy.table import Table
+
+        table = Table()
+        table["src_id"] = np.asarray(sourceCat["id"])[rows]
+        table["ref_id"] = np.asarray(ref["id"])[ref_idx]
+        table["ref_coord_ra"] = np.deg2rad(ref.ra[ref_idx])
+        table["ref_coord_dec"] = np.deg2rad(ref.dec[ref_idx])
+        table["src_coord_ra"] = np.asarray(sourceCat["coord_ra"])[rows]
+        table["src_coord_dec"] = np.asarray(sourceCat["coord_dec"])[rows]
+        table["separation"] = sep
+        for name in ("ref_coord_ra", "ref_coord_dec", "src_coord_ra", "src_coord_dec"):
+            table[name].unit = "rad"
+        table["separation"].unit = "arcsec"
+        if band is not None and f"{band}_flux" in ref:
+            table[f"ref_{band}_flux"] = ref.flux(band)[ref_idx]
+            table[f"ref_{band}_fluxErr"] = ref.fluxErr(band)[ref_idx]
+            table[f"ref_{band}_flux"].unit = "nJy"
+            table[f"ref_{band}_fluxErr"].unit = "nJy"
+            table.meta["BAND"] = band
+        return table

@@ -1,0 +1,130 @@
+"""AstrometryTask and LoadReferenceObjectsTask against a synthetic field with a known WCS."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from lsstlite.astrom.sip import sky_separation_arcsec
+from lsstlite.tasks.astrometry import AstrometryTask
+from lsstlite.tasks.base import TaskError
+from lsstlite.tasks.refcat import LoadReferenceObjectsTask
+
+from .calib_sim import HEIGHT, SCALE_ARCSEC, WIDTH, make_catalog, make_exposure, make_field, \
+    tan_wcs, truth_wcs, write_refcat
+
+
+def grid_error_arcsec(wcs, truth):
+    gx, gy = np.meshgrid(np.linspace(-0.5, WIDTH - 0.5, 15), np.linspace(-0.5, HEIGHT - 0.5, 15))
+    ra, dec = wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    tra, tdec = truth.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    return sky_separation_arcsec(ra, dec, tra, tdec)
+
+
+def make_tasks(path, **astrom_overrides):
+    loader = LoadReferenceObjectsTask()
+    loader.config.path = str(path)
+    task = AstrometryTask(refObjLoader=loader)
+    for key, value in astrom_overrides.items():
+        setattr(task.config, key, value)
+    return loader, task
+
+
+@pytest.fixture
+def field(tmp_path):
+    # 0.01 px centroid noise (S/N ~ 150 stars): the TAN-SIP fit is unweighted, so the
+    # corner error of an order-3 fit is about one star's centroid error (see grid test)
+    f = make_field(np.random.default_rng(7), centroid_sigma=0.01)
+    f["refcat"] = write_refcat(f, tmp_path / "ref.fits")
+    return f
+
+
+def test_perturbed_wcs_fits_truth(field):
+    # 2" shift and 0.5 deg rotation of the initial WCS
+    exposure = make_exposure(tan_wcs(rotation_deg=0.5, shift_arcsec=(1.6, 1.2)))
+    initial_err = grid_error_arcsec(exposure.wcs, truth_wcs())
+    assert initial_err.max() > 6  # rotation: 4.3" at the corners, plus the 2" shift
+    cat = make_catalog(field)
+    _, task = make_tasks(field["refcat"])
+    result = task.run(exposure, cat)
+    err = grid_error_arcsec(exposure.wcs, truth_wcs())
+    # centroid noise 0.01 px = 0.004" per axis; at the frame corners an unweighted cubic fit
+    # from ~165 stars has an error of about one star's (~0.006" 2-D): 0.02" is > 3 sigma
+    assert err.max() < 0.02
+    assert np.median(err) < 0.005
+    n_stars_on = int((field["star"] & field["on"]).sum())
+    assert result.numMatches >= 0.95 * n_stars_on
+    expected = 0.01 * SCALE_ARCSEC * np.sqrt(2)  # rms 2-D separation from centroid noise
+    assert result.rmsArcsec == pytest.approx(expected, rel=0.2)
+    assert result.medianArcsec < result.rmsArcsec
+    assert task.metadata["numMatches"] == result.numMatches
+    # every source has sky coordinates from the fitted WCS
+    ra, dec = truth_wcs().all_pix2world(cat["slot_Centroid_x"], cat["slot_Centroid_y"], 0)
+    sep = sky_separation_arcsec(np.rad2deg(cat["coord_ra"]), np.rad2deg(cat["coord_dec"]), ra, dec)
+    assert np.all(sep < 0.02)
+    # matches: the right pairs (galaxies have no reference entry)
+    m = result.matches
+    assert len(m) == result.numMatches
+    assert m["separation"].unit == "arcsec" and m["ref_coord_ra"].unit == "rad"
+    assert np.all(m["separation"] < 0.1)
+    assert "ref_r_flux" in m.colnames
+
+
+def test_force_known_wcs_keeps_wcs(field):
+    initial = tan_wcs(shift_arcsec=(0.3, 0.0))
+    exposure = make_exposure(initial)
+    cat = make_catalog(field)
+    _, task = make_tasks(field["refcat"], forceKnownWcs=True)
+    result = task.run(exposure, cat)
+    assert exposure.wcs is initial and not result.fitted
+    assert result.numMatches >= 0.95 * int((field["star"] & field["on"]).sum())
+    # separations show the 0.3" error of the kept WCS (plus the ~0.1" SIP term)
+    assert 0.2 < result.medianArcsec < 0.6
+
+
+def test_no_refcat_keeps_wcs_and_logs(field, caplog):
+    exposure = make_exposure(truth_wcs())
+    cat = make_catalog(field)
+    task = AstrometryTask(refObjLoader=LoadReferenceObjectsTask())
+    with caplog.at_level(logging.INFO):
+        result = task.run(exposure, cat)
+    assert result.matches is None and result.numMatches == 0
+    assert sum("No reference catalogue" in r.message for r in caplog.records) == 1
+    assert np.isfinite(cat["coord_ra"]).all()
+
+
+def test_source_selection(field):
+    cat = make_catalog(field)
+    task = AstrometryTask()
+    sel = task.selectSources(cat)
+    star = field["star"][field["on"]]
+    assert not sel[~star].any()  # extended sources excluded
+    cat["base_PixelFlags_flag_saturatedCenter"][0] = True
+    assert not task.selectSources(cat)[0]
+
+
+def test_bad_initial_wcs_raises(field):
+    exposure = make_exposure(tan_wcs(shift_arcsec=(200.0, 0.0)))
+    _, task = make_tasks(field["refcat"])
+    with pytest.raises(TaskError, match="astrometry failed"):
+        task.run(exposure, make_catalog(field))
+
+
+def test_refcat_loader_box_band_and_errors(field, tmp_path):
+    loader = LoadReferenceObjectsTask()
+    loader.config.path = str(field["refcat"])
+    loader.config.pixelMargin = 0
+    res = loader.loadPixelBox(truth_wcs(), WIDTH, HEIGHT, "r")
+    assert res.band == "r"
+    n_on = int((field["star"] & field["on"]).sum())
+    assert abs(len(res.refCat) - n_on) <= 2  # box edges through the WCS round trip
+    assert np.all((res.x > -0.6) & (res.x < WIDTH - 0.4))
+    loader.config.filterMap = {"R": "r"}
+    assert loader.loadPixelBox(truth_wcs(), WIDTH, HEIGHT, "R").band == "r"
+    with pytest.raises(TaskError, match="unknown band 'g'"):
+        loader.loadPixelBox(truth_wcs(), WIDTH, HEIGHT, "g")
+    loader.config.path = str(tmp_path / "missing.fits")
+    with pytest.raises(TaskError, match="not found"):
+        loader.loadPixelBox(truth_wcs(), WIDTH, HEIGHT, "r")
