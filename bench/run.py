@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -65,12 +66,13 @@ def _one_line(text: str) -> str:
 
 
 def _error_line(stdout: str, stderr: str, returncode: int) -> str:
-    """The most telling line of a failed child's output."""
-    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
-    for marker in ("Error", "error", "failed", "Traceback"):
-        hits = [ln for ln in lines if marker in ln and not ln.startswith("File ")]
-        if hits and marker != "Traceback":
-            return _one_line(hits[-1])
+    """The most telling line of a failed child's output: the last one saying error or failed."""
+    lines = [ln.strip() for ln in (stdout + "\n" + stderr).splitlines() if ln.strip()]
+    hits = [ln for ln in lines if ("error" in ln.lower() or "failed" in ln.lower())
+            and not ln.startswith(("File ", "Traceback"))]
+    specific = [ln for ln in hits if not re.search(r"\d+ of \d+ inputs? failed", ln)]
+    if hits:
+        return _one_line((specific or hits)[-1])
     return _one_line(lines[-1]) if lines else f"exit status {returncode}"
 
 
@@ -172,6 +174,7 @@ def inprocess_worker(frame: str, refcat: str | None, repeat: int, outdir: str, r
         return
 
     runs = []
+    write_error = None
     for index in range(repeat + 1):
         record: dict = {"warmup": index == 0}
         task.emptyMetadata()
@@ -184,20 +187,22 @@ def inprocess_worker(frame: str, refcat: str | None, repeat: int, outdir: str, r
             t = time.perf_counter()
             result = task.run(exposure, calibDir=repo.calib, **camera)
             record["run"] = time.perf_counter() - t
-            if task.config.doWrite:
+            cat = result.sourceCat if result.sourceCat is not None else result.icSourceCat
+            record["nsources"] = len(cat)
+            if task.config.doWrite and write_error is None:
                 step = "write"
                 t = time.perf_counter()
                 task.writeOutputs(ref, repo, result)
                 record["write"] = time.perf_counter() - t
-            cat = result.sourceCat if result.sourceCat is not None else result.icSourceCat
-            record["nsources"] = len(cat)
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             record["error"] = _one_line(f"{step}: {type(exc).__name__}: {exc}")
+            if step == "write":  # keep timing read and run; stop writing
+                write_error = record["error"]
         record["metadata"] = _timings(task.getFullMetadata())
         runs.append(record)
         report["runs"] = runs
         save()
-        if "error" in record:
+        if "error" in record and step != "write":
             break
     import resource
 
@@ -239,7 +244,7 @@ def bench_inprocess(frame: str, refcat: str | None, repeat: int, work: Path) -> 
     if failed:
         summary["error"] = failed[0]["error"]
         summary["ok"] = False
-    summary["n"] = len([r for r in timed if "error" not in r])
+    summary["n"] = len([r for r in timed if "run" in r])
     for key in ("read", "run", "write"):
         values = [r[key] for r in timed if key in r]
         summary[key] = statistics.median(values) if values else None
