@@ -62,26 +62,28 @@ class SourceDetectionConfig(Config):
 
 
 def _clipped_stdev(values: np.ndarray, nsigma: float = 3.0, niter: int = 3) -> float:
-    """Iterative ``nsigma``-clipped standard deviation (afw STDEVCLIP).
+    """Iterative ``nsigma``-clipped standard deviation (afw STDEVCLIP) of float32 ``values``.
 
     The starting centre and width (median, 0.741 x interquartile range) come from every
     ``stride``-th value (at most ~2e5 of them): they only place the first clipping window, and
-    the clipped iterations use all values.
+    the clipped iterations use all values. Non-finite values are never kept.
     """
-    values = values[np.isfinite(values)]
+    values = np.asarray(values, dtype=np.float32)
     if values.size == 0:
         return float("nan")
     stride = max(1, values.size // 200_000)
-    q25, centre, q75 = np.percentile(values[::stride], [25.0, 50.0, 75.0])
+    q25, centre, q75 = np.nanpercentile(values[::stride], [25.0, 50.0, 75.0])
     sigma = 0.741 * float(q75 - q25)
+    work = np.empty_like(values)
     for _ in range(niter):
-        kept = values[np.abs(values - np.float32(centre)) <= np.float32(nsigma * sigma)]
+        np.subtract(values, np.float32(centre), out=work)
+        np.abs(work, out=work)
+        kept = values[work <= np.float32(nsigma * sigma)]
         if kept.size == 0:
             break
-        kept = kept.astype(np.float64)
-        centre = float(kept.mean())
-        kept -= centre
-        sigma = float(np.sqrt(np.dot(kept, kept) / kept.size))
+        centre = float(kept.sum(dtype=np.float64)) / kept.size
+        kept -= np.float32(centre)  # centred, so a float32 dot product keeps ~1e-6 precision
+        sigma = float(np.sqrt(float(np.dot(kept, kept)) / kept.size))
     return sigma
 
 
@@ -186,7 +188,7 @@ class SourceDetectionTask(Task):
         if neg is not None:
             neg.set_mask(exposure.mask, planes.bit("DETECTED_NEGATIVE"))
 
-        sources, footprints = self._make_catalog(exposure.shape, pos, neg)
+        sources, footprints = self._make_catalog(pos, neg)
         for kind, fps in (("positive", pos), ("negative", neg)):
             if fps is not None:
                 self.log.info("Detected %d %s peaks in %d footprints to %g sigma", len(fps.peaks),
@@ -256,7 +258,7 @@ class SourceDetectionTask(Task):
             return (cfg.thresholdValue * np.sqrt(np.maximum(variance, 0.0))).astype(np.float32)
         return (cfg.thresholdValue * variance).astype(np.float32)
 
-    def _make_catalog(self, shape, pos, neg):
+    def _make_catalog(self, pos, neg):
         """One catalogue row per footprint (positive first) and the aligned `SourceFootprints`."""
         from lsstlite.kernels.footprints import label_statistics
         from lsstlite.meas.footprints import SourceFootprints
@@ -265,26 +267,20 @@ class SourceDetectionTask(Task):
         numPos = len(pos) if pos is not None else 0
         numNeg = len(neg) if neg is not None else 0
         n = numPos + numNeg
-        labels = np.zeros(shape, dtype=np.int32)
-        peak_parts = []
-        if pos is not None:
-            labels[...] = pos.labels
-            peak_parts.append((pos.peaks, 0))
-        if neg is not None:
+        peak_parts = [(fps.peaks, off) for fps, off in ((pos, 0), (neg, numPos)) if fps is not None]
+        if pos is not None and neg is not None:
             # grown negative footprints may overlap grown positive ones: positive pixels win
+            labels = pos.labels.copy()
             free = (labels == 0) & (neg.labels > 0)
             labels[free] = neg.labels[free] + numPos
-            peak_parts.append((neg.peaks, numPos))
-        label = np.concatenate([p["footprint"].astype(np.int32) + 1 + off for p, off in peak_parts]
-                               ) if peak_parts else np.zeros(0, np.int32)
-        peaks = Struct(label=label,
-                       x=np.concatenate([p["x"] for p, _ in peak_parts]) if peak_parts
-                       else np.zeros(0, np.int32),
-                       y=np.concatenate([p["y"] for p, _ in peak_parts]) if peak_parts
-                       else np.zeros(0, np.int32),
-                       value=np.concatenate([p["value"] for p, _ in peak_parts]) if peak_parts
-                       else np.zeros(0, np.float32))
-        npix, bbox, _, _, _ = label_statistics(labels, n)
+            npix, bbox, _, _, _ = label_statistics(labels, n)
+        else:
+            single = pos if pos is not None else neg
+            labels, npix, bbox = single.labels, single.npix, single.bbox
+        all_peaks = np.concatenate([p for p, _ in peak_parts])
+        peaks = Struct(label=np.concatenate([p["footprint"].astype(np.int32) + 1 + off
+                                             for p, off in peak_parts]),
+                       x=all_peaks["x"], y=all_peaks["y"], value=all_peaks["value"])
         first = np.searchsorted(peaks.label, np.arange(1, n + 1))
         footprints = SourceFootprints(labels=labels, leaf=np.arange(1, n + 1, dtype=np.int32),
                                       bbox=bbox.astype(np.int64), npix=npix.astype(np.int64),
