@@ -4,6 +4,7 @@ from lsstlite.meas.plugins import (  # noqa: F401
     aperture,
     centroid,
     footprint_area,
+    kron,
     local_background,
     pixel_flags,
     psf_flux,
