@@ -78,6 +78,7 @@ class MeasurementPlugin:
         self.name = name
         self.schema = schema
         self.metadata = metadata
+        self.fields: list[str] = []
         self.flag = self.addField("flag", bool, None, f"General failure flag of {name}")
         for suffix, doc in self.flagDefinitions:
             self.addField(suffix, bool, None, doc)
@@ -87,6 +88,7 @@ class MeasurementPlugin:
         column = f"{self.name}_{suffix}"
         if column not in self.schema:
             self.schema.addField(column, dtype=dtype, unit=unit or "", doc=doc)
+        self.fields.append(column)
         return column
 
     def setFlags(self, catalog, rows: np.ndarray, bits: np.ndarray, table: dict[int, str]) -> None:

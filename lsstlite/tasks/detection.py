@@ -61,7 +61,7 @@ class SourceDetectionConfig(Config):
                           str, default=["BAD", "SAT", "EDGE", "NO_DATA"])
 
 
-def _clipped_stdev(values: np.ndarray, nsigma: float = 3.0, niter: int = 3) -> float:
+def clipped_stdev(values: np.ndarray, nsigma: float = 3.0, niter: int = 3) -> float:
     """Iterative ``nsigma``-clipped standard deviation (afw STDEVCLIP) of float32 ``values``.
 
     The starting centre and width (median, 0.741 x interquartile range) come from every
@@ -237,7 +237,7 @@ class SourceDetectionTask(Task):
             planes = exposure.planes
             ignored = planes.bitmask(*[p for p in cfg.statsMask if p in planes])
             good = (exposure.mask & ignored) == 0
-            stdev = _clipped_stdev(smoothed[good])
+            stdev = clipped_stdev(smoothed[good])
             if not np.isfinite(stdev) or stdev <= 0:
                 msg = (f"SourceDetectionTask: clipped stdev of the smoothed image is {stdev}; "
                        f"no usable pixels outside statsMask={list(cfg.statsMask)}?")

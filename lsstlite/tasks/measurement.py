@@ -148,6 +148,9 @@ class SingleFrameMeasurementTask(Task):
         catalog.metadata.update(self.catalogMetadata)
         if n == 0:
             return Struct(failures={})
+        for plugin in self.plugins:  # a re-measurement starts from scratch
+            for column in plugin.fields:
+                catalog[column][...] = catalog.schema[column].default
         own = footprints.own_leaves(np.asarray(catalog["id"]), parents)
         if self.config.doReplaceWithNoise:
             planes = exposure.planes

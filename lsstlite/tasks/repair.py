@@ -76,6 +76,7 @@ class RepairTask(Task):
         return Struct(numCosmicRays=num_cr, numInterpolated=num_interp)
 
     def _find_cosmic_rays(self, exposure) -> int:
+        """Search for cosmic rays, replacing the CR plane; return the number of CR pixels."""
         from lsstlite.kernels.cosmic_ray import find_cosmic_rays, psf_sharpness_thresholds
 
         if exposure.psf is None:
@@ -83,6 +84,9 @@ class RepairTask(Task):
             raise TaskError(msg)
         cfg = self.config.cosmicray
         planes = exposure.planes
+        # each search replaces the previous one: it is repeated as the PSF model improves, and
+        # an early search with a too-broad initial PSF mistakes bright star cores for CRs
+        exposure.mask &= ~planes.bitmask("CR")
         thresholds = psf_sharpness_thresholds(exposure.psf.computeKernelImage(), cfg.cond3_fac2)
         bad_bits = planes.bitmask(*[p for p in ("BAD", "SAT", "INTRP", "NO_DATA") if p in planes])
         usable = (exposure.mask & bad_bits) == 0

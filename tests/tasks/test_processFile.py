@@ -32,22 +32,31 @@ def test_config_fields_and_command_line_types():
     assert (parsed.gain, parsed.doVariance, parsed.readNoise) == (2.0, False, 3.5)
 
 
-def test_run_writes_calexp_and_isolates_a_bad_input(tmp_path, capsys):
+def test_run_writes_outputs_and_isolates_a_bad_input(tmp_path, capsys):
+    from astropy.table import Table
+
     from lsstlite.io import read_exposure
+    from lsstlite.sim import simulate_frame
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    pixels = _image(raw / "one.fits", 1)
-    _image(raw / "two.fit", 2)
+    simulate_frame(seed=1, size=(400, 300)).write(raw / "one.fits")
+    simulate_frame(seed=2, size=(400, 300)).write(raw / "two.fit")
     (raw / "broken.fits").write_text("not a FITS file")
     out = tmp_path / "out"
     assert main([str(raw), "--output", str(out), "-c", "gain=2", "doVariance=True"]) == 1
     err = capsys.readouterr().err
     assert "broken.fits: " in err and "1 of 3 inputs failed" in err
     calexp = read_exposure(out / "one.fits")
-    np.testing.assert_array_equal(calexp.image, pixels)
-    assert (out / "two.fits").exists() and not (out / "broken.fits").exists()
+    assert calexp.psf is not None and calexp.image.shape == (300, 400)
+    for name in ("one", "two"):
+        for dataset in ("background", "icSrc", "src"):
+            assert (out / name / f"{dataset}.fits").exists()
+    src = Table.read(out / "one" / "src.fits")
+    assert len(src) > 5 and str(src["base_PsfFlux_instFlux"].unit) == "ct"
+    assert not (out / "broken.fits").exists()
     assert (out / "config" / "processFile.py").exists()
+    assert (out / "schema" / "src.fits").exists() and (out / "schema" / "icSrc.fits").exists()
     assert (out / "one" / "metadata.yaml").exists() and (out / "broken" / "metadata.yaml").exists()
 
 

@@ -28,8 +28,8 @@ class PsfFluxPlugin(MeasurementPlugin):
         super().__init__(config, name, schema, metadata)
         self.instFlux = self.addField("instFlux", float, "count", "PSF-model flux")
         self.instFluxErr = self.addField("instFluxErr", float, "count", "Error of instFlux")
-        self.chi2 = self.addField("chi2", float, None, "Chi² of the PSF fit")
-        self.area = self.addField("area", float, "pixel", "Effective area (ΣP)²/ΣP²")
+        self.chi2 = self.addField("chi2", float, None, "Chi-squared of the PSF fit")
+        self.area = self.addField("area", float, "pixel", "Effective area (sum P)^2 / sum P^2")
         self.npixels = self.addField("npixels", "int32", "pixel", "Pixels used in the fit")
 
     def measure(self, ctx) -> None:
