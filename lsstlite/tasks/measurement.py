@@ -13,7 +13,7 @@ __all__ = ["SingleFrameMeasurementConfig", "SingleFrameMeasurementTask", "SlotCo
 
 DEFAULT_PLUGINS = ["base_PixelFlags", "base_SdssCentroid", "base_SdssShape", "base_GaussianFlux",
                    "base_PsfFlux", "base_CircularApertureFlux", "base_SkyCoord", "base_Variance",
-                   "base_LocalBackground", "base_FootprintArea"]
+                   "base_LocalBackground", "base_FootprintArea", "base_KronFlux"]
 
 
 class SlotConfig(Config):
