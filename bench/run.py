@@ -277,6 +277,9 @@ def _summary(records: list[dict]) -> dict:
         out["maxrss"] = max(r["maxrss"] for r in good)
         peers = [peer_timings(r["stdout"]) for r in good]
         peers = [p for p in peers if p]
+        counts = re.findall(r": (\d+) sources", good[0]["stdout"] + good[0]["stderr"])
+        if counts:  # processFile.py's summary line
+            out["nsources"] = int(counts[-1])
         if peers:
             out["nsources"] = peers[0]["nsources"]
             out["stages"] = {k: statistics.median(p["stages"][k] for p in peers)
