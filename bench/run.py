@@ -440,6 +440,8 @@ def print_report(report: dict) -> None:
     w(f"    import lsstlite.tasks.processFile   {_fmt(inproc.get('import_s'))}\n")
     for key in ("read", "run", "write"):
         w(f"    {key:<36}{_fmt(inproc.get(key))}\n")
+    if inproc.get("nsources") is not None:
+        w(f"    sources (src, else icSrc)           {inproc['nsources']}\n")
     methods = inproc.get("methods", {})
     if methods:
         w("    @timeMethod records (task:method, median wall; the subtasks of run first)\n")
