@@ -5,8 +5,11 @@ from .moments import MomentsError, adaptive_moments
 from .photocalib import PhotoCalib
 from .planes import DEFAULT_PLANES, MaskPlanes
 from .psf import DoubleGaussianPsf, GaussianPsf, KernelImagePsf, Psf, lanczos_shift
+from .pca_psf import PcaPsf  # noqa: E402  (registers PSFTYPE 'PCA' for Psf.from_hdus)
+from .sdss_psf import SdssKlPsf  # registers PSFTYPE 'SDSS_KL'
 
 __all__ = [
     "DEFAULT_PLANES", "DoubleGaussianPsf", "Exposure", "GaussianPsf", "KernelImagePsf",
-    "MaskPlanes", "MomentsError", "PhotoCalib", "Psf", "adaptive_moments", "lanczos_shift",
+    "MaskPlanes", "MomentsError", "PcaPsf", "PhotoCalib", "Psf", "SdssKlPsf", "adaptive_moments",
+    "lanczos_shift",
 ]
