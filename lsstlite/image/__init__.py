@@ -1,7 +1,6 @@
 """Data model for pixels: `Exposure`, `MaskPlanes`, `Psf` models and `PhotoCalib`."""
 
 from .exposure import Exposure
-from .moments import MomentsError, adaptive_moments
 from .photocalib import PhotoCalib
 from .planes import DEFAULT_PLANES, MaskPlanes
 from .psf import DoubleGaussianPsf, GaussianPsf, KernelImagePsf, Psf, lanczos_shift
@@ -10,6 +9,5 @@ from .sdss_psf import SdssKlPsf  # registers PSFTYPE 'SDSS_KL'
 
 __all__ = [
     "DEFAULT_PLANES", "DoubleGaussianPsf", "Exposure", "GaussianPsf", "KernelImagePsf",
-    "MaskPlanes", "MomentsError", "PcaPsf", "PhotoCalib", "Psf", "SdssKlPsf", "adaptive_moments",
-    "lanczos_shift",
+    "MaskPlanes", "PcaPsf", "PhotoCalib", "Psf", "SdssKlPsf", "lanczos_shift",
 ]

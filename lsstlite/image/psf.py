@@ -20,7 +20,6 @@ import numpy as np
 from astropy.io import fits
 
 from .cards import exact_float_card
-from .moments import adaptive_moments
 
 #: FWHM / sigma of a Gaussian.
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
@@ -139,9 +138,13 @@ class Psf(ABC):
         return self._measure_shape(*self._position(x, y))
 
     def _measure_shape(self, x: float, y: float) -> tuple[float, float, float]:
-        kernel = self.computeKernelImage(x, y)
-        _, _, xx, yy, xy = adaptive_moments(kernel)
-        return xx, yy, xy
+        from lsstlite.kernels.moments import adaptive_moments_stamp
+
+        res = adaptive_moments_stamp(self.computeKernelImage(x, y), tol1=1e-9, tol2=1e-8)
+        if res.flags:
+            msg = f"{type(self).__name__}: adaptive moments of the PSF image failed at ({x}, {y})"
+            raise ValueError(msg)
+        return res.xx, res.yy, res.xy
 
     def determinantRadius(self, x: float | None = None, y: float | None = None) -> float:
         """``(xx*yy - xy²)**0.25`` of `computeShape` (sigma for a round Gaussian), pixels."""

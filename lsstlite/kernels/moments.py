@@ -25,6 +25,10 @@ to the weighted centroid m, which only halves the offset per iteration. Both rea
 fixed point; these converge in a few iterations also from a start a pixel or two off the source,
 and the centre is converged when the moments are.
 
+A weight growing wider than sigma = 50 pixels (σ² > 2500, e.g. on a plateau or in a bright
+star's wings) stops the iteration as a failure (``SHAPE_UNWEIGHTED``); the unweighted moments
+are then taken in a box of at most ±200 pixels.
+
 Flag bits of `gaussian_flux`: ``GAUSSIAN_FLUX_FAILURE`` (1): invalid shape or centre off image.
 """
 
@@ -52,6 +56,7 @@ SHAPE_MAXITER = 16
 GAUSSIAN_FLUX_FAILURE = 1
 
 _MAX_EXPONENT = 14.0       # pixels with ½ dᵀ w d above this get zero weight
+_MAX_SIGMA2 = 2500.0       # a weight wider than sigma = 50 px is a divergence, not a source
 _INITIAL_SIGMA2 = 1.5      # starting weight moments (pixels²)
 _SMALL_SIGMA2 = 0.25       # below this (or det < 0.0625) the weight is sampled on 4x4 sub-pixels
 _SMALL_DET = 0.0625
@@ -289,6 +294,9 @@ def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, ou
         s11 = n22 / detn
         s12 = -n12 / detn
         s22 = n11 / detn
+        if s11 > _MAX_SIGMA2 or s22 > _MAX_SIGMA2:
+            failed = True
+            break
         xc = xn
         yc = yn
     if converged:
@@ -315,7 +323,7 @@ def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, ou
         return flags
     # fall back to unweighted moments about the input centroid
     flags |= SHAPE_FAILURE | (SHAPE_UNWEIGHTED if failed else SHAPE_MAXITER | SHAPE_UNWEIGHTED)
-    rad_s = max(s11, s22) if (s11 > 0.0 and s22 > 0.0) else _INITIAL_SIGMA2
+    rad_s = min(max(s11, s22), _MAX_SIGMA2) if (s11 > 0.0 and s22 > 0.0) else _INITIAL_SIGMA2
     ix0, ix1, iy0, iy1 = _box(xc0, yc0, rad_s, rad_s, nx, ny)
     ok = False
     m11 = 0.0

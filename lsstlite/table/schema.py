@@ -130,7 +130,11 @@ class Schema:
         if dt.kind not in "biufUS" or dt.shape:
             msg = f"field {name!r}: unsupported dtype {dt} (use bool, int, uint, float or str)"
             raise ValueError(msg)
-        field = Field(name, dt, normalise_unit(unit, name), str(doc).strip())
+        doc = str(doc).strip()
+        if not (doc.isascii() and doc.isprintable()):
+            msg = f"field {name!r}: doc {doc!r} must be printable ASCII (it goes into FITS headers)"
+            raise ValueError(msg)
+        field = Field(name, dt, normalise_unit(unit, name), doc)
         self._fields[name] = field
         self._lower[name.lower()] = name
         return field

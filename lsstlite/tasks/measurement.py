@@ -167,9 +167,13 @@ class SingleFrameMeasurementTask(Task):
         self.log.debug("Measuring in %d noise-replaced batches", len(batches))
         batched = [p for p in self.plugins if p.needsNoiseReplacement]
         for rows in batches:
-            image = (exposure.image if replacer is None
-                     else replacer.batch_image(np.concatenate([own[i] for i in rows])))
+            if replacer is None:
+                image = exposure.image
+            else:
+                image = replacer.insert(np.concatenate([own[i] for i in rows]))
             self._run_plugins(batched, BatchContext(catalog, rows, image, exposure, footprints, own))
+            if replacer is not None:
+                replacer.remove()
         once = [p for p in self.plugins if not p.needsNoiseReplacement]
         self._run_plugins(once, BatchContext(catalog, np.arange(n), exposure.image, exposure,
                                              footprints, own))

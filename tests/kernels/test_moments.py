@@ -191,3 +191,12 @@ def test_input_validation():
     big_endian = img.astype(">f4")
     r = adaptive_moments(big_endian + 1, big_endian + 1, 5.0, 5.0)
     assert r.xx.shape == (1,)
+
+
+def test_divergent_weight_stops_as_unweighted_failure():
+    from lsstlite.kernels.moments import SHAPE_UNWEIGHTED, adaptive_moments
+
+    image = np.full((600, 600), 10.0, np.float32)  # a plateau: the weight grows without end
+    res = adaptive_moments(image, np.ones_like(image), [300.0], [300.0])
+    assert res.flags[0] & SHAPE_UNWEIGHTED
+    assert np.isfinite(res.xx[0]) and res.xx[0] < 401**2 / 12 + 1  # the capped +-200 px box

@@ -45,7 +45,7 @@ class KronFluxPlugin(MeasurementPlugin):
         super().__init__(config, name, schema, metadata)
         self.instFlux = self.addField("instFlux", float, "count", "Flux within the Kron ellipse")
         self.instFluxErr = self.addField("instFluxErr", float, "count", "Error of instFlux")
-        self.radius = self.addField("radius", float, "pixel", "Kron radius used, √(a·b)")
+        self.radius = self.addField("radius", float, "pixel", "Kron radius used (pixels, k * sqrt(a * b))")
 
     def measure(self, ctx) -> None:
         from lsstlite.kernels import kron as kernel
