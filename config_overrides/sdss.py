@@ -24,3 +24,8 @@ for measurement in (config.charImage.measurement, config.calibrate.measurement):
 
 # Deblend every footprint, whatever its size.
 config.calibrate.deblend.maxFootprintSize = 0
+
+# SDSS magnitudes are tied to the psField PSF model (normalised to unit flux): correct the
+# calib aperture to total with the model's enclosed fraction, not the stars' growth curve,
+# whose wings keep rising beyond the model's 25 px.
+config.calibrate.photoCal.totalFlux = "psfModel"

@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from lsstlite.config import Config, Field, ListField, RangeField
+from lsstlite.config import ChoiceField, Config, Field, ListField, RangeField
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
 
 __all__ = ["PhotoCalConfig", "PhotoCalTask"]
@@ -49,6 +49,14 @@ class PhotoCalConfig(Config):
     doCurveOfGrowth = Field("Correct the calib flux to total with a curve of growth from the "
                             "larger apertures (needs slot_CalibFlux to be a "
                             "base_CircularApertureFlux radius)", bool, default=True)
+    totalFlux = ChoiceField("What 'total flux' is when correcting the calib aperture", str,
+                            default="growth", optional=False,
+                            allowed={"growth": "the stars' own curve of growth out to the "
+                                               "largest reliable aperture, plus a Moffat tail",
+                                     "psfModel": "the PSF model, normalised to unit flux: the "
+                                                 "fraction of it inside the calib aperture "
+                                                 "(SDSS photometry is tied to its psField "
+                                                 "PSF model this way)"})
     curveOfGrowthMaxErr = RangeField("Largest error of the median growth ratio at a radius used",
                                      float, default=0.003, min=0.0, inclusiveMin=False)
     curveOfGrowthSignalToNoiseMin = RangeField("Minimum calib-flux S/N of the curve-of-growth "
@@ -134,19 +142,49 @@ class PhotoCalTask(Task):
                 np.asarray(catalog[f"{cfg.fluxField}_instFluxErr"], float)
         return good & (snr >= cfg.signalToNoiseMin), snr
 
+    def _calib_radius(self, catalog) -> float | None:
+        """Radius of the calib aperture, or None (logged) when it is not a circular aperture."""
+        calib = catalog.schema.resolve(f"{self.config.fluxField}_instFlux")
+        m = _APERTURE.match(calib)
+        if m is None:
+            self.log.info("%s is not a circular aperture: no curve-of-growth correction", calib)
+            return None
+        return float(f"{m.group(1)}.{m.group(2)}")
+
+    def psfModelCorrection(self, exposure, catalog) -> float:
+        """Total / calib-aperture flux of the exposure's PSF model (1 without a PSF or an
+        aperture calib flux): the mean over a 3x3 grid of positions of the model image measured
+        with the same aperture algorithm as the sources."""
+        from lsstlite.kernels.aperture import circular_aperture_flux
+
+        radius = self._calib_radius(catalog)
+        if radius is None or exposure.psf is None:
+            return 1.0
+        fractions = []
+        for fy in (0.1, 0.5, 0.9):
+            for fx in (0.1, 0.5, 0.9):
+                kernel = exposure.psf.computeKernelImage(fx * (exposure.width - 1),
+                                                         fy * (exposure.height - 1))
+                c = (kernel.shape[0] - 1) / 2.0
+                flux = circular_aperture_flux(kernel.astype(np.float32),
+                                              np.ones(kernel.shape, np.float32), c, c, [radius],
+                                              max_sinc_radius=0.0).instFlux[0, 0]
+                fractions.append(flux / kernel.sum())
+        fraction = float(np.mean(fractions))
+        self.log.info("PSF model: %.4f of its flux inside the %g px calib aperture", fraction,
+                      radius)
+        return 1.0 / fraction
+
     def curveOfGrowth(self, catalog, stars: np.ndarray):
         """Curve-of-growth result for the calib aperture from the rows ``stars``, or None
         (logged) when the calib flux is not a circular aperture or too few stars qualify."""
         from lsstlite.photocal.growth import CurveOfGrowthError, curve_of_growth
 
         cfg = self.config
-        calib = catalog.schema.resolve(f"{cfg.fluxField}_instFlux")
         apertures = _aperture_columns(catalog.schema)
-        m = _APERTURE.match(calib)
-        if m is None:
-            self.log.info("%s is not a circular aperture: no curve-of-growth correction", calib)
+        calib_radius = self._calib_radius(catalog)
+        if calib_radius is None:
             return None
-        calib_radius = float(f"{m.group(1)}.{m.group(2)}")
         radii = list(apertures)
         flux = np.column_stack([np.asarray(catalog[apertures[r]], float)[stars] for r in radii])
         for k, r in enumerate(radii):
@@ -224,7 +262,9 @@ class PhotoCalTask(Task):
             stars = np.zeros(len(sourceCat), bool)
             stars[rows] = True
         correction, cog = 1.0, None
-        if cfg.doCurveOfGrowth:
+        if cfg.doCurveOfGrowth and cfg.totalFlux == "psfModel":
+            correction = self.psfModelCorrection(exposure, sourceCat)
+        elif cfg.doCurveOfGrowth:
             cog_stars = stars & (snr >= cfg.curveOfGrowthSignalToNoiseMin)
             cog = self.curveOfGrowth(sourceCat, cog_stars)
             if cog is not None:
