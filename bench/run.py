@@ -490,7 +490,8 @@ def print_report(report: dict) -> None:
     for label in ("cold", "warm"):
         c = cold.get(label)
         if c:
-            text = _fmt(c.get("wall")) if c["ok"] else f"FAILED: {c.get('error')}"
+            text = (f"{_fmt(c.get('wall'))}  (peak RSS {c['maxrss'] / MB:.0f} MB)" if c["ok"]
+                    else f"FAILED: {c.get('error')}")
             w(f"    {label} run{'':<8}{text}\n")
     if cold.get("cold", {}).get("ok"):
         w(f"    cold run log mentions compiling: {cold['says_compiling']}; "
