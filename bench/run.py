@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -87,18 +88,19 @@ def run_child(cmd: list[str], env: dict | None = None, timeout: float = CHILD_TI
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, stdin=subprocess.DEVNULL)
         except OSError as exc:
             return {"ok": False, "error": _one_line(f"{cmd[0]}: {exc}"), "cmd": cmd}
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                wall = time.perf_counter() - t0
-                return {"ok": False, "error": f"timed out after {timeout:.0f} s", "wall": wall,
-                        "cmd": cmd}
-            time.sleep(0.002)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)  # blocking: no polling noise on 2 cores
+        timer.cancel()
+        if killed.is_set():
+            return {"ok": False, "error": f"timed out after {timeout:.0f} s",
+                    "wall": time.perf_counter() - t0, "cmd": cmd}
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
