@@ -118,13 +118,15 @@ def sky_separation_arcsec(ra1, dec1, ra2, dec2) -> np.ndarray:
 class _LinearSolution:
     """Polynomial fit of (xi, eta) about a fixed CRPIX, with CRVAL at the tangent point."""
 
-    def __init__(self, u, v, vec, crval, order, norm):
+    def __init__(self, u, v, vec, crval, order, norm, weights=None):
         terms = _terms(order)
         self.order, self.norm, self.terms = order, norm, terms
-        design = _design(u / norm, v / norm, terms)
+        root_w = np.ones(len(u)) if weights is None else np.sqrt(weights)
+        design = _design(u / norm, v / norm, terms) * root_w[:, None]
         for _ in range(20):
             xi, eta = _project(vec, crval)
-            coeffs, *_ = np.linalg.lstsq(design, np.stack([xi, eta], axis=-1), rcond=None)
+            target = np.stack([xi, eta], axis=-1) * root_w[:, None]
+            coeffs, *_ = np.linalg.lstsq(design, target, rcond=None)
             if np.hypot(*coeffs[0]) * 3600.0 < 1e-9:
                 break
             crval = _deproject(coeffs[0, 0], coeffs[0, 1], crval)
@@ -195,7 +197,7 @@ def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape):
 def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: int | None = None,
                 num_iter: int = 3, num_rej_iter: int = 1, rej_sigma: float = 3.0,
                 crpix: tuple[float, float] | None = None,
-                frame_shape: tuple[int, int] | None = None) -> SipFitResult:
+                frame_shape: tuple[int, int] | None = None, weights=None) -> SipFitResult:
     """Fit a TAN-SIP WCS to matched source pixels and reference sky positions.
 
     Parameters
@@ -217,6 +219,10 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         else the mean matched pixel.
     frame_shape : tuple of int, optional
         ``(height, width)``; sets the grid of the reverse fit and ``wcs.pixel_shape``.
+    weights : array_like, optional
+        Inverse variance of each match's position (any consistent unit, e.g. 1/arcsec²):
+        a weighted least-squares fit, so that faint stars' noisy centroids do not bend the
+        distortion at the frame corners. Default: equal weights.
 
     Returns
     -------
@@ -240,7 +246,12 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         msg = f"order must be >= 1, got {order}"
         raise ValueError(msg)
     inverse_order = order + 1 if inverse_order is None else int(inverse_order)
-    finite = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(ras) & np.isfinite(decs)
+    ws = np.ones(xs.size) if weights is None else np.asarray(weights, float).ravel()
+    if ws.size != xs.size:
+        msg = f"weights has {ws.size} values for {xs.size} matches"
+        raise ValueError(msg)
+    finite = (np.isfinite(xs) & np.isfinite(ys) & np.isfinite(ras) & np.isfinite(decs)
+              & np.isfinite(ws) & (ws > 0))
     n_terms = (order + 1) * (order + 2) // 2
     if finite.sum() < n_terms + 1:
         msg = f"{int(finite.sum())} matches cannot constrain a TAN-SIP of order {order} " \
@@ -266,7 +277,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
                       np.rad2deg(np.arcsin(mean_vec[2] / np.linalg.norm(mean_vec)))])
 
     used = finite.copy()
-    sol = _LinearSolution(u[used], v[used], vec[used], crval, order, norm)
+    sol = _LinearSolution(u[used], v[used], vec[used], crval, order, norm, ws[used])
     for _ in range(num_iter):
         dxi, deta = sol.residuals_arcsec(np.where(finite, u, 0), np.where(finite, v, 0),
                                          np.where(finite[:, None], vec, vec[finite][0]))
@@ -276,7 +287,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         if used.sum() < n_terms + 1:
             msg = f"sigma clipping left {int(used.sum())} matches for {n_terms} terms per axis"
             raise SipFitError(msg)
-        sol = _LinearSolution(u[used], v[used], vec[used], sol.crval, order, norm)
+        sol = _LinearSolution(u[used], v[used], vec[used], sol.crval, order, norm, ws[used])
 
     wcs = _make_wcs(sol, crpix0, bounds, inverse_order, frame_shape)
     sep = np.full(xs.size, np.nan)

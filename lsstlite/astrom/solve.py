@@ -32,7 +32,7 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
                      frame_shape: tuple[int, int] | None = None, order: int = 3,
                      max_iter: int = 3, match_distance_sigma: float = 2.0,
                      min_match_dist_arcsec: float = 0.3, num_iter: int = 3,
-                     num_rej_iter: int = 1, rej_sigma: float = 3.0,
+                     num_rej_iter: int = 1, rej_sigma: float = 3.0, weights=None,
                      **match_kwargs) -> AstrometrySolution:
     """Match sources to references and fit a TAN-SIP WCS, ``max_iter`` times.
 
@@ -42,6 +42,8 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
         As `lsstlite.astrom.match.match_to_reference`.
     order, num_iter, num_rej_iter, rej_sigma
         As `lsstlite.astrom.sip.fit_tan_sip`.
+    weights : array_like, optional
+        Inverse position variance of each source (``x, y``), for the weighted fit.
     max_iter : int
         Match/fit iterations (LSST ``maxIter=3``).
     match_distance_sigma : float
@@ -69,9 +71,10 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
                   match_distance_sigma=match_distance_sigma)
     fit_kw = dict(order=order, num_iter=num_iter, num_rej_iter=num_rej_iter,
                   rej_sigma=rej_sigma, frame_shape=frame_shape)
+    ws = np.ones(xs.size) if weights is None else np.asarray(weights, float)
     match = match_to_reference(xs, ys, ra, dec, wcs, **common, **match_kwargs)
     fit = fit_tan_sip(xs[match.source_index], ys[match.source_index], ra[match.ref_index],
-                      dec[match.ref_index], **fit_kw)
+                      dec[match.ref_index], weights=ws[match.source_index], **fit_kw)
     n_done = 1
     for _ in range(1, max_iter):
         sep = fit.separation_arcsec[fit.used]
@@ -82,7 +85,8 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
                                            max_rotation_deg=0.05, max_scale_error=0.002,
                                            max_match_dist_arcsec=radius)
             new_fit = fit_tan_sip(xs[new_match.source_index], ys[new_match.source_index],
-                                  ra[new_match.ref_index], dec[new_match.ref_index], **fit_kw)
+                                  ra[new_match.ref_index], dec[new_match.ref_index],
+                                  weights=ws[new_match.source_index], **fit_kw)
         except (MatchError, SipFitError):
             break
         match, fit = new_match, new_fit

@@ -154,7 +154,7 @@ class MeasureApCorrConfig(Config):
                         default="slot_CalibFlux")
     fluxNames = ListField("Fluxes to correct (prefixes of _instFlux); those absent from the "
                           "catalogue are skipped", str,
-                          default=["base_PsfFlux", "base_GaussianFlux"])
+                          default=["base_PsfFlux", "base_GaussianFlux", "base_KronFlux"])
     starSelection = ChoiceField(
         "Stars used for the fit. LSST uses 'flagged' (the PSF stars); 'auto' (lsstlite default) "
         "falls back to 'psfLike' when no star carries the flag, e.g. with a psField PSF and "
@@ -290,7 +290,7 @@ class ApplyApCorrConfig(Config):
 
     fluxNames = ListField("Fluxes to correct (prefixes of _instFlux); the apCorr columns are "
                           "added for those in the schema", str,
-                          default=["base_PsfFlux", "base_GaussianFlux"])
+                          default=["base_PsfFlux", "base_GaussianFlux", "base_KronFlux"])
     ignoreList = ListField("Fluxes not to correct even when a correction exists", str, default=[])
     doFlagApCorrFailures = Field("Set <name>_flag_apCorr (and <name>_flag) where no finite "
                                  "correction exists", bool, default=True)

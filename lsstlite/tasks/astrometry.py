@@ -70,6 +70,12 @@ class FitTanSipWcsConfig(Config):
                           inclusiveMin=False)
     maxScatterArcsec = RangeField("Fail when the rms of the fit exceeds this (arcsec)", float,
                                   default=10.0, min=0.0, inclusiveMin=False)
+    doWeight = Field("Weight the fit by the inverse variance of each match: the source's "
+                     "centroid error plus refPositionErrArcsec in quadrature (LSST fits "
+                     "unweighted, which lets faint stars bend the distortion at the corners)",
+                     bool, default=True)
+    refPositionErrArcsec = RangeField("Reference position error assumed for the weights "
+                                      "(arcsec)", float, default=0.015, min=0.0)
 
 
 class AstrometryConfig(Config):
@@ -141,6 +147,21 @@ class AstrometryTask(Task):
             good &= np.asarray(catalog["deblend_nChild"]) == 0
         return good
 
+    def _weights(self, catalog, rows: np.ndarray, wcs) -> np.ndarray | None:
+        """Inverse position variance (1/arcsec²) of the selected sources, or None."""
+        w = self.config.wcsFitter
+        if not w.doWeight or "slot_Centroid_xErr" not in catalog.schema:
+            return None
+        from astropy.wcs.utils import proj_plane_pixel_scales
+
+        scale = float(np.mean(proj_plane_pixel_scales(wcs.celestial))) * 3600.0
+        x_err = np.asarray(catalog["slot_Centroid_xErr"], float)[rows]
+        y_err = np.asarray(catalog["slot_Centroid_yErr"], float)[rows]
+        var = 0.5 * (x_err**2 + y_err**2) * scale**2 + w.refPositionErrArcsec**2
+        # a source without a centroid error gets the median weight
+        var = np.where(np.isfinite(var) & (var > 0), var, np.nanmedian(var))
+        return 1.0 / var
+
     @timeMethod
     def run(self, exposure, sourceCat) -> Struct:
         """Fit ``exposure.wcs`` and set the sky coordinates of ``sourceCat`` (both in place).
@@ -205,6 +226,8 @@ class AstrometryTask(Task):
                 solution = solve_astrometry(x, y, ref.ra, ref.dec, exposure.wcs, order=w.order,
                                             max_iter=cfg.maxIter, num_iter=w.numIter,
                                             num_rej_iter=w.numRejIter, rej_sigma=w.rejSigma,
+                                            weights=self._weights(sourceCat, selected,
+                                                                  exposure.wcs),
                                             **match_kw)
                 wcs, n_iter = solution.wcs, solution.n_iter
                 src_idx, ref_idx = solution.match.source_index, solution.match.ref_index

@@ -57,7 +57,8 @@ class CharacterizeImageConfig(Config):
         self.detection.includeThresholdMultiplier = 10.0
         self.measurement.plugins.names = ["base_PixelFlags", "base_SdssCentroid", "base_SdssShape",
                                           "base_GaussianFlux", "base_PsfFlux",
-                                          "base_CircularApertureFlux", "base_FootprintArea"]
+                                          "base_CircularApertureFlux", "base_FootprintArea",
+                                          "base_KronFlux"]
 
 
 class CharacterizeImageTask(Task):

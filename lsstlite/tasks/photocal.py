@@ -69,8 +69,10 @@ class PhotoCalConfig(Config):
     nIter = RangeField("Clipping passes at most", int, default=20, min=1)
     magErrFloor = RangeField("Added in quadrature to the source magnitude errors (mag)", float,
                              default=0.0, min=0.0)
-    useRefFluxErr = Field("Include the reference flux errors in the weights (LSST ignores them)",
-                          bool, default=False)
+    useRefFluxErr = Field("Include the reference flux errors in the weights. LSST weights by "
+                          "the source errors alone, which lets a few bright stars with 1-2% "
+                          "reference errors set the zero point and understates its error",
+                          bool, default=True)
     headerZeroPointKeys = ListField("Header keys holding a zero point of total counts (AB mag "
                                     "of 1 count), tried in order when there is no reference "
                                     "catalogue; FLUX20 (SDSS: counts of a 20th mag star) is "

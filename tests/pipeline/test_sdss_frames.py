@@ -1,0 +1,75 @@
+"""The whole pipeline on the SDSS Stripe 82 frames (run 4192, camcol 4, field 300)."""
+
+import numpy as np
+import pytest
+
+from .run import process
+
+TSFIELD_ZERO_POINT_R = 28.245
+
+
+@pytest.fixture(scope="module")
+def r_frame(sdss_data):
+    frame = sdss_data / "run4192" / "fpC-004192-r4-0300.fit.gz"
+    return process(frame, refcat=sdss_data / "refcat")[1]
+
+
+@pytest.mark.sdss
+def test_astrometry_against_the_reference_catalogue(r_frame):
+    astrometry = r_frame.astrometry
+    assert astrometry.numMatches >= 50
+    assert astrometry.medianArcsec <= 0.05
+    assert astrometry.rmsArcsec <= 0.1
+
+
+@pytest.mark.sdss
+def test_zero_point_of_total_counts_matches_tsfield(r_frame):
+    assert abs(r_frame.exposure.photoCalib.zeroPoint - TSFIELD_ZERO_POINT_R) <= 0.01
+
+
+@pytest.mark.sdss
+def test_psf_fluxes_of_stars_agree_with_the_reference(r_frame):
+    src, matches = r_frame.sourceCat, r_frame.matches
+    row = {int(i): k for k, i in enumerate(src["id"])}
+    rows = np.array([row[int(i)] for i in matches["src_id"]])
+    good = (~src["base_PixelFlags_flag_saturated"][rows] & ~src["base_PsfFlux_flag"][rows]
+            & (src["parent"][rows] == 0) & (src["deblend_nChild"][rows] == 0)
+            & (src["base_ClassificationExtendedness_value"][rows] == 0))
+    ratio = src["base_PsfFlux_flux"][rows][good] / np.asarray(matches["ref_r_flux"])[good]
+    assert good.sum() >= 30
+    assert abs(np.median(ratio) - 1) <= 0.01
+
+
+@pytest.mark.sdss
+def test_psf_model_and_star_moments_agree(r_frame):
+    """Bright stars' adaptive moments vs the psField model's at their positions.
+
+    Ixx and the determinant radius agree within 3%. Iyy (the drift-scan direction) of the stars
+    is ~5.6% larger than the model's everywhere on the frame: measuring the model's own image
+    with the same moments code reproduces the model values, and no row offset or transposed
+    coefficient order removes it, so it is a property of the psField model for this frame
+    (algorithms.md §1.3 noted it too), not of the measurement.
+    """
+    src, exposure = r_frame.sourceCat, r_frame.exposure
+    bright = ((src["base_PsfFlux_instFlux"] / src["base_PsfFlux_instFluxErr"] > 100)
+              & (src["base_ClassificationExtendedness_value"] == 0)
+              & ~src["base_SdssShape_flag"] & ~src["base_PixelFlags_flag_saturatedCenter"]
+              & (src["parent"] == 0) & (src["deblend_nChild"] == 0))
+    assert bright.sum() >= 10
+    xx, yy, xy = (src[f"base_SdssShape_{q}"][bright] for q in ("xx", "yy", "xy"))
+    pxx, pyy, pxy = (src[f"base_SdssShape_psf_{q}"][bright] for q in ("xx", "yy", "xy"))
+    assert abs(np.median(xx / pxx) - 1) <= 0.03
+    det_ratio = ((xx * yy - xy**2) / (pxx * pyy - pxy**2)) ** 0.25
+    assert abs(np.median(det_ratio) - 1) <= 0.03
+    assert exposure.psf.fwhm(1023.5, 680.0) == pytest.approx(2.60, abs=0.05)
+
+
+@pytest.mark.sdss
+@pytest.mark.slow
+@pytest.mark.parametrize("band", ["u", "g", "i", "z"])
+def test_every_band_processes(sdss_data, band):
+    frame = sdss_data / "run4192" / f"fpC-004192-{band}4-0300.fit.gz"
+    result = process(frame, refcat=sdss_data / "refcat")[1]
+    assert result.astrometry.numMatches >= 10 and result.astrometry.rmsArcsec <= 0.1
+    tsfield = result.exposure.metadata["MAGZP"]
+    assert abs(result.exposure.photoCalib.zeroPoint - tsfield) <= 0.02
