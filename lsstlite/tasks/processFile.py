@@ -117,6 +117,7 @@ class ProcessFileTask(CmdLineTask):
             As `run`.
         """
         start = time.perf_counter()
+        _announce_compilation(self.log)
         exposure, camera = self.readExposure(inputRef)
         result = self.run(exposure, calibDir=repo.calib, **camera)
         if self.config.doWrite:
@@ -223,6 +224,20 @@ class ProcessFileTask(CmdLineTask):
 
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz")
+_compilation_checked = False
+
+
+def _announce_compilation(log) -> None:
+    """Say once per process when the Numba kernels are about to be compiled (first run)."""
+    global _compilation_checked
+    if _compilation_checked:
+        return
+    _compilation_checked = True
+    from lsstlite.kernels.cache import kernels_cached
+
+    if not kernels_cached():
+        log.info("First run: compiling the Numba kernels once (10-20 s); later runs load them "
+                 "from the cache")
 
 
 def _write_table(table: Any, path) -> None:
