@@ -73,3 +73,62 @@ def test_every_band_processes(sdss_data, band):
     assert result.astrometry.numMatches >= 10 and result.astrometry.rmsArcsec <= 0.1
     tsfield = result.exposure.metadata["MAGZP"]
     assert abs(result.exposure.photoCalib.zeroPoint - tsfield) <= 0.02
+
+
+@pytest.mark.sdss
+def test_six_pixel_apertures_agree_with_sep(r_frame):
+    """6 px sinc apertures vs sep's exact circles on the same calexp pixels (S/N > 50)."""
+    sep = pytest.importorskip("sep")
+    src, exposure = r_frame.sourceCat, r_frame.exposure
+    flux = np.asarray(src["base_CircularApertureFlux_6_0_instFlux"])
+    err = np.asarray(src["base_CircularApertureFlux_6_0_instFluxErr"])
+    good = (flux / err > 50) & ~np.asarray(src["base_CircularApertureFlux_6_0_flag"]) & \
+        (np.asarray(src["deblend_nChild"]) == 0) & (np.asarray(src["parent"]) == 0)
+    x = np.asarray(src["slot_Centroid_x"])[good]
+    y = np.asarray(src["slot_Centroid_y"])[good]
+    ref, _, _ = sep.sum_circle(exposure.image.astype(np.float64), x, y, 6.0, subpix=0)
+    assert good.sum() >= 50
+    assert abs(np.median(flux[good] / ref) - 1) <= 0.003
+
+
+@pytest.mark.sdss
+def test_detection_recovers_sep_sources(r_frame):
+    """sep on the same background-subtracted image, smoothed by the same Gaussian, at the same
+    threshold: lsstlite recovers >= 97% of its sources within 1.5 px."""
+    sep = pytest.importorskip("sep")
+    from lsstlite.kernels.smooth import gaussian_smooth
+    from lsstlite.tasks.detection import clipped_stdev
+
+    exposure, src = r_frame.exposure, r_frame.sourceCat
+    sigma = exposure.psf.determinantRadius()
+    smoothed, border = gaussian_smooth(exposure.image, sigma)
+    threshold = 5.0 * clipped_stdev(smoothed[border:-border, border:-border].ravel())
+    found = sep.extract(smoothed.astype(np.float64), threshold, filter_kernel=None, minarea=1,
+                        deblend_cont=1.0, clean=False)
+    inner = ((found["x"] > 2 * border) & (found["x"] < exposure.width - 2 * border)
+             & (found["y"] > 2 * border) & (found["y"] < exposure.height - 2 * border))
+    peaks_x = np.concatenate([np.asarray(src["slot_Centroid_x"])])
+    peaks_y = np.concatenate([np.asarray(src["slot_Centroid_y"])])
+    d2 = (found["x"][inner, None] - peaks_x[None, :]) ** 2 + \
+        (found["y"][inner, None] - peaks_y[None, :]) ** 2
+    recovered = np.nanmin(d2, axis=1) <= 1.5**2
+    assert inner.sum() >= 300
+    assert recovered.mean() >= 0.97
+
+
+@pytest.mark.sdss
+def test_pca_psf_matches_the_psfield_psf_at_the_centre(sdss_data):
+    """Characterise the r frame with our own PCA PSF and compare with psField's model."""
+    from lsstlite.kernels.moments import adaptive_moments_stamp
+    from lsstlite.io.sdss import read_sdss_frame
+
+    frame = sdss_data / "run4192" / "fpC-004192-r4-0300.fit.gz"
+    psfield = read_sdss_frame(frame)[0].psf
+    _, result = process(frame, refcat=None, **{"charImage.doMeasurePsf": True,
+                                               "doCalibrate": False})
+    cx, cy = 1023.5, 680.0
+    ours = adaptive_moments_stamp(result.exposure.psf.computeKernelImage(cx, cy))
+    theirs = adaptive_moments_stamp(psfield.computeKernelImage(cx, cy))
+    assert type(result.exposure.psf).__name__ == "PcaPsf"
+    assert ours.xx == pytest.approx(theirs.xx, rel=0.03)
+    assert ours.yy == pytest.approx(theirs.yy, rel=0.03)
