@@ -80,6 +80,14 @@ class ProcessFileTask(CmdLineTask):
         self.makeSubtask("calibrate", icSourceSchema=self.charImage.schema)
 
     @classmethod
+    def isInputName(cls, name: str) -> bool:
+        """Files of an input directory to process: not SDSS companion files (fpM, psField,
+        tsField, asTrans, ...), which are read with their fpC frame."""
+        from lsstlite.io.sdss.patterns import is_companion_name
+
+        return not is_companion_name(name)
+
+    @classmethod
     def cameraOverrides(cls, inputs: list[str]) -> list:
         """``config_overrides/sdss.py`` when every input is (or holds only) SDSS fpC frames.
 
@@ -93,7 +101,8 @@ class ProcessFileTask(CmdLineTask):
         names = []
         for item in inputs:
             if os.path.isdir(item):
-                names.extend(n for n in os.listdir(item) if n.lower().endswith(FITS_SUFFIXES))
+                names.extend(n for n in os.listdir(item)
+                             if n.lower().endswith(FITS_SUFFIXES) and cls.isInputName(n))
             else:
                 names.append(item)
         if not names or not all(is_fpc_name(n) for n in names):

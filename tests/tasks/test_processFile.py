@@ -98,3 +98,20 @@ def test_installed_console_script(tmp_path):
                           "-c", "gain=-1"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "gain" in bad.stderr
+
+
+def test_sdss_companion_files_in_a_directory_are_not_inputs(tmp_path):
+    from lsstlite.tasks.cmdline.inputs import resolve_inputs
+
+    for name in ("fpC-004192-r4-0300.fit.gz", "fpM-004192-r4-0300.fit",
+                 "psField-004192-4-0300.fit", "tsField-004192-4-40-0300.fit",
+                 "asTrans-004192.fit", "other.fits"):
+        (tmp_path / name).write_bytes(b"")
+    found = [p.rsplit("/", 1)[1] for p in resolve_inputs([str(tmp_path)],
+                                                         ProcessFileTask.isInputName)]
+    assert found == ["fpC-004192-r4-0300.fit.gz", "other.fits"]
+    # the SDSS overrides apply only when every input is an fpC frame
+    assert ProcessFileTask.cameraOverrides([str(tmp_path / "fpC-004192-r4-0300.fit.gz")])
+    assert not ProcessFileTask.cameraOverrides([str(tmp_path)])
+    (tmp_path / "other.fits").unlink()
+    assert ProcessFileTask.cameraOverrides([str(tmp_path)])

@@ -258,8 +258,8 @@ class ArgumentParser(argparse.ArgumentParser):
     # --- parsing ------------------------------------------------------------------------------
     def parse_args(self, config: Any, args: list[str] | None = None,  # type: ignore[override]
                    override: Callable[[Any], None] | None = None,
-                   cameraOverrides: Callable[[list[str]], list[Any]] | None = None
-                   ) -> argparse.Namespace:
+                   cameraOverrides: Callable[[list[str]], list[Any]] | None = None,
+                   inputFilter: Callable[[str], bool] | None = None) -> argparse.Namespace:
         """Parse the command line into a namespace and apply it to ``config``.
 
         Parameters
@@ -274,6 +274,9 @@ class ArgumentParser(argparse.ArgumentParser):
             ``cameraOverrides(inputs) -> [path, ...]``: override files for the cameras the
             input names show (e.g. SDSS fpC frames), applied after ``override`` and before
             ``-c/-C`` (which are applied in command-line order).
+        inputFilter : callable, optional
+            ``inputFilter(file_name) -> bool``: which FITS files of an input directory are
+            inputs (e.g. not SDSS companion files).
 
         Returns
         -------
@@ -321,7 +324,7 @@ class ArgumentParser(argparse.ArgumentParser):
         if wants_run and not namespace.output:
             self.error("no output directory: use --output DIR (or only --show)")
         try:
-            files = resolve_inputs(namespace.input)
+            files = resolve_inputs(namespace.input, inputFilter)
             namespace.refs = select_inputs(files, namespace.id)
             check_unique_names(namespace.refs)
         except InputError as exc:

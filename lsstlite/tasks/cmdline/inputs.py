@@ -9,6 +9,8 @@ alternatives: an input runs if it matches any of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,10 +135,12 @@ def parse_id(tokens: list[str]) -> IdSelection:
     return selection
 
 
-def resolve_inputs(paths: list[str]) -> list[str]:
+def resolve_inputs(paths: list[str], accept: Callable[[str], bool] | None = None) -> list[str]:
     """Expand input arguments into absolute FITS file paths, in order.
 
-    A directory contributes its FITS files (not recursively), sorted by name.
+    A directory contributes its FITS files (not recursively), sorted by name, keeping only the
+    names ``accept`` approves (e.g. not a camera's companion files); a file named explicitly
+    is always an input.
 
     Raises
     ------
@@ -147,7 +151,8 @@ def resolve_inputs(paths: list[str]) -> list[str]:
     for text in paths:
         path = Path(text).expanduser()
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and is_fits_name(p.name))
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_fits_name(p.name)
+                           and (accept is None or accept(p.name)))
             if not found:
                 msg = f"input directory {text} contains no FITS file ({' '.join(FITS_SUFFIXES)})"
                 raise InputError(msg)

@@ -56,6 +56,11 @@ class CmdLineTask(Task):
         return []
 
     @classmethod
+    def isInputName(cls, name: str) -> bool:
+        """Hook: whether a FITS file found in an input directory is an input. Default: all."""
+        return True
+
+    @classmethod
     def _makeArgumentParser(cls) -> ArgumentParser:
         """Build the argument parser (override to add options)."""
         return ArgumentParser(name=cls._DefaultName, aliases=cls.configAliases)
@@ -94,7 +99,8 @@ class CmdLineTask(Task):
         if config is None:
             config = cls.ConfigClass()
         parsedCmd = parser.parse_args(config=config, args=args, override=cls.applyOverrides,
-                                      cameraOverrides=cls.cameraOverrides)
+                                      cameraOverrides=cls.cameraOverrides,
+                                      inputFilter=cls.isInputName)
         outcome = Struct(argumentParser=parser, parsedCmd=parsedCmd, taskRunner=None,
                          resultList=[], exitStatus=0)
         if parsedCmd.showOnly:
