@@ -39,40 +39,47 @@ def _plane_table(hdus: fits.HDUList, path: str) -> dict[str, int]:
 
 
 def _plane_spans(table, path: str, plane: str) -> np.ndarray:
-    """All spans of one plane as an int64 (n, 3) array of ``(y, x1, x2)`` frame pixels."""
+    """All spans of one plane as an int64 (n, 3) array of ``(y, x1, x2)`` frame pixels.
+
+    The columns are read once as whole arrays; the span bytes of all OBJMASKs are concatenated
+    and decoded in one go.
+    """
     if table is None or len(table) == 0:
         return np.empty((0, 3), dtype=np.int64)
-    chunks = []
-    for row in table:
-        nspan = int(row["nspan"])
-        raw = np.asarray(row["s"], dtype=np.uint8)
-        if nspan <= 0 or raw.size == 0:
-            continue
-        triples = np.frombuffer(raw.tobytes(), dtype=">u2")
-        if triples.size < 3 * nspan:
-            log.warning("%s: plane %s: OBJMASK claims %d spans but holds %d; using those",
-                        path, plane, nspan, triples.size // 3)
-            nspan = triples.size // 3
-        spans = triples[: 3 * nspan].reshape(nspan, 3).astype(np.int64)
-        spans[:, 0] -= int(row["row0"])
-        spans[:, 1:] -= int(row["col0"])
-        npix = int(row["npix"])
-        if npix != int(np.sum(spans[:, 2] - spans[:, 1] + 1)):
-            log.debug("%s: plane %s: OBJMASK npix %d differs from its span sum", path, plane, npix)
-        chunks.append(spans)
-    return np.concatenate(chunks) if chunks else np.empty((0, 3), dtype=np.int64)
+    nspan = np.asarray(table.field("nspan"), dtype=np.int64)
+    row0 = np.asarray(table.field("row0"), dtype=np.int64)
+    col0 = np.asarray(table.field("col0"), dtype=np.int64)
+    raw = table.field("s")
+    nbytes = np.fromiter((len(r) for r in raw), dtype=np.int64, count=len(raw))
+    held = nbytes // 6
+    short = (nspan > 0) & (nbytes > 0) & (held < nspan)
+    for i in np.flatnonzero(short):
+        log.warning("%s: plane %s: OBJMASK claims %d spans but holds %d; using those",
+                    path, plane, nspan[i], held[i])
+    used = np.where((nspan > 0) & (nbytes > 0), np.minimum(nspan, held), 0)
+    if used.sum() == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    packed = np.concatenate([np.asarray(r, dtype=np.uint8)[: 6 * n]
+                             for r, n in zip(raw, used.tolist(), strict=True) if n > 0])
+    spans = packed.view(">u2").reshape(-1, 3).astype(np.int64)
+    spans[:, 0] -= np.repeat(row0, used)
+    spans[:, 1:] -= np.repeat(col0, used)[:, None]
+    if log.isEnabledFor(logging.DEBUG):
+        owner = np.repeat(np.arange(len(used)), used)
+        span_pixels = np.bincount(owner, weights=spans[:, 2] - spans[:, 1] + 1,
+                                  minlength=len(used)).astype(np.int64)
+        npix = np.asarray(table.field("npix"), dtype=np.int64)
+        for i in np.flatnonzero((used > 0) & (npix != span_pixels)):
+            log.debug("%s: plane %s: OBJMASK npix %d differs from its span sum",
+                      path, plane, npix[i])
+    return spans
 
 
 def _spans_to_bool(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Rasterise (y, x1, x2) spans (x inclusive) with a run-length difference image."""
-    nrow, ncol = shape
-    y, x1, x2 = spans[:, 0], np.clip(spans[:, 1], 0, ncol - 1), np.clip(spans[:, 2], 0, ncol - 1)
-    keep = (y >= 0) & (y < nrow) & (x2 >= x1)
-    y, x1, x2 = y[keep], x1[keep], x2[keep]
-    diff = np.zeros((nrow, ncol + 1), dtype=np.int32)
-    np.add.at(diff, (y, x1), 1)
-    np.add.at(diff, (y, x2 + 1), -1)
-    return np.cumsum(diff[:, :ncol], axis=1) > 0
+    """Rasterise (y, x1, x2) spans (x inclusive): rows outside ``shape`` dropped, x clipped."""
+    from lsstlite.kernels.spans import rasterize_spans
+
+    return rasterize_spans(spans[:, 0], spans[:, 1], spans[:, 2], shape)
 
 
 def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> FpmPlanes:
