@@ -9,9 +9,7 @@
 Submodules are imported lazily so that ``import lsstlite.astrom`` stays cheap.
 """
 
-from __future__ import annotations
-
-import importlib
+from lsstlite._lazy import lazy_exports
 
 _EXPORTS = {
     "match_to_reference": "match",
@@ -22,12 +20,4 @@ _EXPORTS = {
     "AstrometrySolution": "solve",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

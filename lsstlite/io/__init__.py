@@ -3,9 +3,7 @@
 Names are imported lazily (PEP 562), so ``import lsstlite.io`` stays cheap.
 """
 
-from __future__ import annotations
-
-import importlib
+from lsstlite._lazy import lazy_exports
 
 _EXPORTS = {
     "read_image": "fits_image",
@@ -20,18 +18,4 @@ _EXPORTS = {
     "CatalogFileNotFoundError": "errors",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'lsstlite.io' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

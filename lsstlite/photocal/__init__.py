@@ -8,9 +8,7 @@
 Submodules are imported lazily so that ``import lsstlite.photocal`` stays cheap.
 """
 
-from __future__ import annotations
-
-import importlib
+from lsstlite._lazy import lazy_exports
 
 _EXPORTS = {
     "compute_zero_point": "zeropoint",
@@ -21,12 +19,4 @@ _EXPORTS = {
     "moffat_enclosed_fraction": "growth",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -4,9 +4,7 @@ Main entry points: `read_sdss_frame` (fpC + companions -> `Exposure`, `SdssFrame
 `is_sdss_frame`. The per-file readers are public for tests and tools.
 """
 
-from __future__ import annotations
-
-import importlib
+from lsstlite._lazy import lazy_exports
 
 _EXPORTS = {
     "OVERLAP_ROWS": "fpc", "FpcFrame": "fpc", "read_fpc": "fpc", "wcs_from_fpc_header": "fpc",
@@ -18,20 +16,4 @@ _EXPORTS = {
     "is_fpc_name": "patterns",
 }
 
-__all__ = [
-    "OVERLAP_ROWS", "SDSS_BANDS", "SDSS_TO_LSST_PLANE", "FpcFrame", "SdssFrameId",
-    "SdssFrameInfo", "TsFieldCalib", "find_companion", "is_sdss_frame", "read_fpc", "read_fpm",
-    "read_kl_psf", "read_psfield_noise", "read_sdss_frame", "read_tsfield",
-    "wcs_from_fpc_header", "zero_point_from_flux20", "is_fpc_name",
-]
-
-
-def __getattr__(name: str):
-    """Import the exported names lazily, so ``lsstlite.io.sdss.patterns`` stays cheap."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'lsstlite.io.sdss' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
