@@ -14,8 +14,9 @@ def kernels_cached(places: list[Path] | None = None) -> bool:
     Parameters
     ----------
     places : list of path, optional
-        Directories to search; default where Numba caches: next to the module
-        (``lsstlite/kernels/__pycache__``), ``$NUMBA_CACHE_DIR`` and ``~/.cache/numba``.
+        Directories to search; default where Numba caches: ``$NUMBA_CACHE_DIR`` when set (then
+        only there), else next to the module (``lsstlite/kernels/__pycache__``) or, when that
+        is not writable, ``~/.cache/numba``.
 
     Returns
     -------
@@ -24,10 +25,11 @@ def kernels_cached(places: list[Path] | None = None) -> bool:
         imported or compiled.
     """
     if places is None:
-        places = [Path(__file__).resolve().parent / "__pycache__"]
         if os.environ.get("NUMBA_CACHE_DIR"):
-            places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
-        places.append(Path.home() / ".cache" / "numba")
+            places = [Path(os.environ["NUMBA_CACHE_DIR"])]
+        else:
+            places = [Path(__file__).resolve().parent / "__pycache__",
+                      Path.home() / ".cache" / "numba"]
     for place in places:
         if place.is_dir() and any(place.rglob("moments._adaptive_moments-*.nbi")):
             return True
