@@ -56,6 +56,13 @@ class PcaPsfModel:
         image = np.tensordot(amplitudes, self.components, axes=1)
         return image / image.sum()
 
+    def kernel_images(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """`kernel_image` at many positions, (n, k, k), each normalised to unit sum."""
+        u, v = self._normalised(np.asarray(x, float).ravel(), np.asarray(y, float).ravel())
+        amplitudes = _poly_terms(u, v, self.spatial_order) @ self.coefficients.T
+        images = np.tensordot(amplitudes, self.components, axes=1)
+        return images / images.sum(axis=(1, 2))[:, None, None]
+
 
 def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray,
                         x: np.ndarray, y: np.ndarray, size: int

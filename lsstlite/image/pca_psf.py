@@ -32,6 +32,9 @@ class PcaPsf(Psf):
     def _kernel_image(self, x: float, y: float) -> np.ndarray:
         return self.model.kernel_image(x, y)
 
+    def _kernel_images(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.model.kernel_images(x, y)
+
     def to_hdus(self) -> list[fits.ImageHDU]:
         """A ``PSF`` image HDU of eigen-images and a ``PSFCOEF`` HDU of polynomial coefficients."""
         header = fits.Header()

@@ -64,6 +64,30 @@ class Psf(ABC):
         """
         return lanczos_shift(self._kernel_image(x, y), dx, dy, LANCZOS_ORDER)
 
+    def _kernel_images(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Kernel images at many positions, (n, k, k).
+
+        Default: one `_kernel_image` for a spatially constant PSF, else one per position;
+        spatially varying models override this to evaluate all positions at once.
+        """
+        if self.isSpatiallyConstant:
+            one = np.asarray(self._kernel_image(float(x[0]), float(y[0])), dtype=np.float64)
+            return np.broadcast_to(one, (len(x),) + one.shape)
+        return np.stack([np.asarray(self._kernel_image(float(a), float(b)), dtype=np.float64)
+                         for a, b in zip(x, y, strict=True)])
+
+    def _shifted_kernel_images(self, x: np.ndarray, y: np.ndarray, dx: np.ndarray,
+                               dy: np.ndarray) -> np.ndarray:
+        """Kernel images at many positions, each moved by its ``(dx, dy)``, (n, k, k).
+
+        Default: the batched Lanczos-5 shift of `_kernel_images` (a model that overrides only
+        `_shifted_kernel_image` gets that, per position).
+        """
+        if type(self)._shifted_kernel_image is not Psf._shifted_kernel_image:
+            return np.stack([self._shifted_kernel_image(float(a), float(b), float(c), float(d))
+                             for a, b, c, d in zip(x, y, dx, dy, strict=True)])
+        return lanczos_shift_stamps(self._kernel_images(x, y), dx, dy, LANCZOS_ORDER)
+
     @abstractmethod
     def to_hdus(self) -> list[fits.hdu.base.ExtensionHDU]:
         """FITS extension HDUs persisting this PSF; the first carries ``PSFTYPE``."""
@@ -121,11 +145,56 @@ class Psf(ABC):
             Parent coordinates of ``image[0, 0]``.
         """
         x, y = self._position(x, y)
-        ix = math.floor(x + 0.5)
-        iy = math.floor(y + 0.5)
-        stamp = _normalised(self._shifted_kernel_image(x, y, x - ix, y - iy), type(self).__name__)
-        half = stamp.shape[0] // 2
-        return stamp, ix - half, iy - half
+        stamps, x0, y0 = self.computeImages(np.array([x]), np.array([y]))
+        return stamps[0], int(x0[0]), int(y0[0])
+
+    def computeImages(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`computeImage` at many positions in one go.
+
+        Parameters
+        ----------
+        x, y : array_like
+            Parent pixel positions, equal lengths, finite.
+
+        Returns
+        -------
+        images : ndarray
+            (n, k, k) stamps, each of sum 1, centred exactly at its ``(x, y)``.
+        x0, y0 : ndarray
+            int64 parent coordinates of each stamp's ``[0, 0]``.
+
+        Raises
+        ------
+        ValueError
+            Lengths differ, a position is not finite, or a rendered stamp has no positive sum.
+        """
+        who = type(self).__name__
+        x = np.asarray(x, dtype=np.float64).ravel()
+        y = np.asarray(y, dtype=np.float64).ravel()
+        if x.size != y.size:
+            msg = f"{who}.computeImages: x and y lengths differ ({x.size}, {y.size})"
+            raise ValueError(msg)
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            msg = f"{who}.computeImages: positions must be finite"
+            raise ValueError(msg)
+        ix = np.floor(x + 0.5)
+        iy = np.floor(y + 0.5)
+        if x.size == 0:
+            stamps = np.zeros((0, 1, 1))
+        else:
+            stamps = np.array(self._shifted_kernel_images(x, y, x - ix, y - iy), dtype=np.float64)
+        if stamps.ndim != 3 or stamps.shape[1] != stamps.shape[2] or stamps.shape[1] % 2 == 0:
+            msg = f"{who}: PSF image must be odd and square, got shape {stamps.shape[1:]}"
+            raise ValueError(msg)
+        if x.size:
+            totals = stamps.sum(axis=(1, 2))
+            bad = ~(np.isfinite(totals) & (totals > 0))
+            if bad.any():
+                msg = f"{who}: PSF image sum is {totals[bad][0]!r}, must be positive and finite"
+                raise ValueError(msg)
+            stamps /= totals[:, None, None]
+        half = stamps.shape[1] // 2
+        return stamps, ix.astype(np.int64) - half, iy.astype(np.int64) - half
 
     def computeShape(self, x: float | None = None, y: float | None = None) -> tuple[float, float, float]:
         """Adaptive second moments ``(xx, yy, xy)`` of the kernel image, pixels²."""
@@ -177,22 +246,47 @@ def _normalised(image: np.ndarray, who: str) -> np.ndarray:
     return a / total
 
 
-def lanczos_weights(shift: float, size: int, order: int = LANCZOS_ORDER) -> np.ndarray:
-    """Matrix ``W[i, j] = w(i - j)`` that shifts a 1-D signal of length ``size`` by ``shift``.
+def lanczos_taps(shifts, order: int = LANCZOS_ORDER) -> np.ndarray:
+    """Taps ``w[:, m + order]``, ``m = -order..order``, that shift 1-D signals by ``shifts``.
 
     ``w(m)`` is the Lanczos kernel ``L(m - shift)`` plus a small linear correction on its
     support so that the taps sum to 1 and have first moment ``shift``: constants and linear
     ramps are reproduced exactly, hence flux and centroid are preserved (plain Lanczos-5
-    leaves centroid errors of ~0.01 px).
+    leaves centroid errors of ~0.01 px). A zero shift gives the exact identity taps.
+
+    Parameters
+    ----------
+    shifts : array_like
+        Shifts in pixels (|shift| < order), any shape.
+
+    Returns
+    -------
+    taps : ndarray
+        float64, ``shifts.shape + (2 * order + 1,)``.
     """
-    m = np.arange(-order, order + 1, dtype=float)
+    shift = np.asarray(shifts, dtype=np.float64)[..., None]
+    m = np.arange(-order, order + 1, dtype=np.float64)
     t = m - shift
     support = np.abs(t) < order
     taps = np.where(support, np.sinc(t) * np.sinc(t / order), 0.0)
-    sm = m[support]
-    normal = np.array([[sm.size, sm.sum()], [sm.sum(), (sm * sm).sum()]])
-    a, b = np.linalg.solve(normal, [1.0 - taps.sum(), shift - (m * taps).sum()])
-    taps = taps + np.where(support, a + b * m, 0.0)
+    s0 = support.sum(axis=-1)
+    s1 = np.where(support, m, 0.0).sum(axis=-1)
+    s2 = np.where(support, m * m, 0.0).sum(axis=-1)
+    r0 = 1.0 - taps.sum(axis=-1)
+    r1 = shift[..., 0] - (m * taps).sum(axis=-1)
+    det = s0 * s2 - s1 * s1
+    a = (s2 * r0 - s1 * r1) / det
+    b = (s0 * r1 - s1 * r0) / det
+    taps = taps + np.where(support, a[..., None] + b[..., None] * m, 0.0)
+    return np.where(shift == 0.0, (m == 0.0).astype(np.float64), taps)
+
+
+def lanczos_weights(shift: float, size: int, order: int = LANCZOS_ORDER) -> np.ndarray:
+    """Matrix ``W[i, j] = w(i - j)`` that shifts a 1-D signal of length ``size`` by ``shift``.
+
+    ``w`` are the flux- and centroid-preserving taps of `lanczos_taps`.
+    """
+    taps = lanczos_taps(float(shift), order)
     idx = np.arange(size)
     offset = idx[:, None] - idx[None, :]
     inside = np.abs(offset) <= order
@@ -207,6 +301,17 @@ def lanczos_shift(image: np.ndarray, dx: float, dy: float, order: int = LANCZOS_
     wy = lanczos_weights(dy, a.shape[0], order)
     wx = lanczos_weights(dx, a.shape[1], order)
     return wy @ a @ wx.T
+
+
+def lanczos_shift_stamps(images: np.ndarray, dx, dy, order: int = LANCZOS_ORDER) -> np.ndarray:
+    """`lanczos_shift` of each of the (n, ny, nx) ``images`` by its own ``(dx[i], dy[i])``."""
+    from lsstlite.kernels.lanczos import shift_stamps
+
+    images = np.asarray(images, dtype=np.float64)
+    n = images.shape[0]
+    dx = np.broadcast_to(np.asarray(dx, dtype=np.float64), (n,))
+    dy = np.broadcast_to(np.asarray(dy, dtype=np.float64), (n,))
+    return shift_stamps(images, lanczos_taps(dx, order), lanczos_taps(dy, order))
 
 
 def _default_size(sigma: float) -> int:
@@ -231,9 +336,16 @@ def _check_sigma(value: float, name: str, who: str) -> float:
     return value
 
 
-def _gaussian_1d(size: int, sigma: float, shift: float) -> np.ndarray:
-    t = np.arange(size, dtype=float) - size // 2 - shift
+def _gaussian_1d(size: int, sigma: float, shift) -> np.ndarray:
+    """Gaussian sampled at pixel centres, centred ``shift`` from the central pixel; a shift
+    array of shape ``s`` gives profiles of shape ``s + (size,)``."""
+    t = np.arange(size, dtype=float) - size // 2 - np.asarray(shift, dtype=float)[..., None]
     return np.exp(-0.5 * (t / sigma) ** 2)
+
+
+def _separable(py: np.ndarray, px: np.ndarray) -> np.ndarray:
+    """Outer products of y and x profiles, (..., n) x (..., n) -> (..., n, n)."""
+    return py[..., :, None] * px[..., None, :]
 
 
 class GaussianPsf(Psf):
@@ -258,7 +370,10 @@ class GaussianPsf(Psf):
         return self._shifted_kernel_image(x, y, 0.0, 0.0)
 
     def _shifted_kernel_image(self, x: float, y: float, dx: float, dy: float) -> np.ndarray:
-        return np.outer(_gaussian_1d(self.size, self.sigma, dy), _gaussian_1d(self.size, self.sigma, dx))
+        return _separable(_gaussian_1d(self.size, self.sigma, dy), _gaussian_1d(self.size, self.sigma, dx))
+
+    def _shifted_kernel_images(self, x, y, dx, dy) -> np.ndarray:
+        return self._shifted_kernel_image(0.0, 0.0, dx, dy)
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """One data-less ``PSF`` HDU with ``PSFTYPE='GAUSSIAN'``, ``SIGMA`` and ``SIZE``."""
@@ -315,11 +430,14 @@ class DoubleGaussianPsf(Psf):
 
     def _shifted_kernel_image(self, x: float, y: float, dx: float, dy: float) -> np.ndarray:
         n = self.size
-        core = np.outer(_gaussian_1d(n, self.sigma1, dy), _gaussian_1d(n, self.sigma1, dx))
+        core = _separable(_gaussian_1d(n, self.sigma1, dy), _gaussian_1d(n, self.sigma1, dx))
         if self.ratio == 0.0:
             return core
-        wing = np.outer(_gaussian_1d(n, self.sigma2, dy), _gaussian_1d(n, self.sigma2, dx))
+        wing = _separable(_gaussian_1d(n, self.sigma2, dy), _gaussian_1d(n, self.sigma2, dx))
         return core + self.ratio * wing
+
+    def _shifted_kernel_images(self, x, y, dx, dy) -> np.ndarray:
+        return self._shifted_kernel_image(0.0, 0.0, dx, dy)
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """One data-less ``PSF`` HDU: ``SIGMA1``, ``SIGMA2``, ``RATIO``, ``SIZE``."""

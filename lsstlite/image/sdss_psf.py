@@ -43,12 +43,15 @@ class KlPsfComponents:
     coefficients: np.ndarray
 
 
-def kl_amplitudes(coefficients: np.ndarray, x: float, y: float) -> np.ndarray:
-    """Amplitude of each KL component at frame pixel ``(x, y)`` (x = column, y = row)."""
+def kl_amplitudes(coefficients: np.ndarray, x, y) -> np.ndarray:
+    """Amplitude of each KL component at frame pixel ``(x, y)`` (x = column, y = row).
+
+    Scalar ``x, y`` give shape (n_comp,); arrays of shape ``s`` give ``s + (n_comp,)``.
+    """
     _, nrow_b, ncol_b = coefficients.shape
-    row_powers = (KL_COORD_SCALE * float(y)) ** np.arange(nrow_b)
-    col_powers = (KL_COORD_SCALE * float(x)) ** np.arange(ncol_b)
-    return np.einsum("kij,i,j->k", coefficients, row_powers, col_powers)
+    row_powers = (KL_COORD_SCALE * np.asarray(y, dtype=float))[..., None] ** np.arange(nrow_b)
+    col_powers = (KL_COORD_SCALE * np.asarray(x, dtype=float))[..., None] ** np.arange(ncol_b)
+    return np.einsum("kij,...i,...j->...k", coefficients, row_powers, col_powers)
 
 
 def kl_psf_image(components: KlPsfComponents, x: float, y: float) -> np.ndarray:
@@ -115,6 +118,13 @@ class SdssKlPsf(Psf):
         full = kl_psf_image(self.components, x, y)
         border = (full.shape[0] - self.size) // 2
         return full[border:border + self.size, border:border + self.size]
+
+    def _kernel_images(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        full = self.components.eigen_images.shape[1]
+        border = (full - self.size) // 2
+        core = self.components.eigen_images[:, border:border + self.size, border:border + self.size]
+        amplitudes = kl_amplitudes(self.components.coefficients, x, y)
+        return np.tensordot(amplitudes, core, axes=1)
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """Two HDUs: ``PSF`` (eigen-image cube, ``PSFTYPE='SDSS_KL'``, ``SIZE``, ``AVGX``,

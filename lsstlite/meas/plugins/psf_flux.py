@@ -55,13 +55,4 @@ class PsfFluxPlugin(MeasurementPlugin):
 
 def psf_stamps(psf, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PSF images shifted to each (x, y): stamps (n, k, k) and the parent coordinates of [0, 0]."""
-    n = len(x)
-    if n == 0:
-        return np.zeros((0, 1, 1)), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    first, _, _ = psf.computeImage(float(x[0]), float(y[0]))
-    stamps = np.empty((n,) + first.shape)
-    x0 = np.empty(n, np.int64)
-    y0 = np.empty(n, np.int64)
-    for i in range(n):  # rendering the model is per position; the fit is one kernel call
-        stamps[i], x0[i], y0[i] = psf.computeImage(float(x[i]), float(y[i]))
-    return stamps, x0, y0
+    return psf.computeImages(x, y)
