@@ -82,12 +82,12 @@ class NoiseReplacer:
                  usable: np.ndarray, noise_source: str = "measure", seed: int = 1):
         self.image = image
         flat_labels = labels.ravel()
-        # pixels of each leaf label, as flat indices grouped by label
-        order = np.argsort(flat_labels, kind="stable")
+        # footprint pixels as flat indices grouped by label (label k: _order[_starts[k-1]:_starts[k]])
+        in_footprint = np.flatnonzero(flat_labels)
+        in_footprint = in_footprint[np.argsort(flat_labels[in_footprint], kind="stable")]
         counts = np.bincount(flat_labels, minlength=1)
-        self._starts = np.concatenate([[0], np.cumsum(counts)])
-        self._order = order
-        in_footprint = order[counts[0]:]
+        self._starts = np.concatenate([[0], np.cumsum(counts[1:])])
+        self._order = in_footprint
         rng = np.random.default_rng(seed)
         count = in_footprint.size
         if noise_source == "variance":
@@ -106,10 +106,10 @@ class NoiseReplacer:
         self._noise = self.working.copy()
 
     def _pixels(self, labels: np.ndarray) -> np.ndarray:
-        labels = labels[(labels > 0) & (labels < self._starts.size - 1)]
+        labels = labels[(labels > 0) & (labels < self._starts.size)]
         if labels.size == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.concatenate([self._order[self._starts[k]:self._starts[k + 1]] for k in labels])
+        return np.concatenate([self._order[self._starts[k - 1]:self._starts[k]] for k in labels])
 
     def insert(self, own_labels: np.ndarray) -> np.ndarray:
         """Restore the pixels of ``own_labels`` in the working image and return it."""
