@@ -108,22 +108,28 @@ class ApCorrMap(Mapping):
 
 
 def fit_ap_corr_field(x, y, ratio, bbox, *, order: int, triangular: bool, num_iter: int,
-                      num_sigma_clip: float, min_degrees_of_freedom: int):
+                      num_sigma_clip: float, min_degrees_of_freedom: int, ratio_err=None,
+                      min_stars_per_term: float = 0.0):
     """Fit ``ratio`` as a Chebyshev field with iterative symmetric sigma clipping.
 
     The order is lowered until the stars left leave at least ``min_degrees_of_freedom``
-    degrees of freedom. The clipping sigma is ``0.741 IQR`` of the residuals (robust against
-    the outliers being clipped). Returns ``(field, used)`` or raises `ValueError` when even a
-    constant cannot be fitted.
+    degrees of freedom and number at least ``min_stars_per_term`` per fitted term. With
+    ``ratio_err`` the fit is weighted by ``1 / ratio_err**2``. The clipping sigma is
+    ``0.741 IQR`` of the residuals scaled by the errors (robust against the outliers being
+    clipped). Returns ``(field, used)`` or raises `ValueError` when even a constant cannot be
+    fitted.
     """
     x, y, ratio = (np.asarray(a, float) for a in (x, y, ratio))
-    used = np.isfinite(x) & np.isfinite(y) & np.isfinite(ratio)
+    err = np.ones_like(ratio) if ratio_err is None else np.asarray(ratio_err, float)
+    used = np.isfinite(x) & np.isfinite(y) & np.isfinite(ratio) & np.isfinite(err) & (err > 0)
     field = None
     for _ in range(num_iter + 1):
         n = int(used.sum())
         fit_order = order
-        while fit_order >= 0 and n - len(_chebyshev_terms(fit_order, triangular)) < \
-                min_degrees_of_freedom:
+        while fit_order >= 0 and (
+                n - len(_chebyshev_terms(fit_order, triangular)) < min_degrees_of_freedom
+                or (fit_order > 0 and n < min_stars_per_term * len(_chebyshev_terms(fit_order,
+                                                                                   triangular)))):
             fit_order -= 1
         if fit_order < 0:
             msg = (f"{n} stars leave fewer than minDegreesOfFreedom={min_degrees_of_freedom} "
@@ -131,16 +137,20 @@ def fit_ap_corr_field(x, y, ratio, bbox, *, order: int, triangular: bool, num_it
             raise ValueError(msg)
         terms = _chebyshev_terms(fit_order, triangular)
         field = ApCorrField(np.zeros(len(terms)), terms, bbox, np.zeros((len(terms),) * 2))
-        design = field._design(x[used], y[used])
-        coeffs, *_ = np.linalg.lstsq(design, ratio[used], rcond=None)
+        design = field._design(x[used], y[used]) / err[used, None]
+        coeffs, *_ = np.linalg.lstsq(design, ratio[used] / err[used], rcond=None)
         field.coefficients = coeffs
         resid = ratio - field.evaluate(np.where(np.isfinite(x), x, 0), np.where(np.isfinite(y), y, 0))
+        scaled = resid / err
         dof = max(n - len(terms), 1)
-        variance = float(np.sum(resid[used] ** 2) / dof)
+        # reduced chi² scales the covariance (never below the stated errors' 1)
+        variance = float(np.sum(scaled[used] ** 2) / dof)
+        if ratio_err is not None:
+            variance = max(variance, 1.0)
         field.covariance = variance * np.linalg.pinv(design.T @ design)
-        q25, q75 = np.percentile(resid[used], [25.0, 75.0])
+        q25, q75 = np.percentile(scaled[used], [25.0, 75.0])
         sigma = max(_IQR_TO_SIGMA * float(q75 - q25), 1e-12)
-        new = used & (np.abs(resid) <= num_sigma_clip * sigma)
+        new = used & (np.abs(scaled) <= num_sigma_clip * sigma)
         if np.array_equal(new, used) or new.sum() == 0:
             break
         used = new
@@ -180,6 +190,16 @@ class MeasureApCorrConfig(Config):
     triangular = Field("Keep only terms of total order <= fitOrder", bool, default=True)
     minDegreesOfFreedom = RangeField("The order is lowered until the fit has at least this many "
                                      "degrees of freedom", int, default=1, min=0)
+    minStarsPerTerm = RangeField("The order is also lowered until there are this many stars per "
+                                 "fitted term (LSST has no such rule; with the ~30-50 PSF stars "
+                                 "of a frame an order-2 field fits their aperture noise and "
+                                 "adds ~2% scatter to every corrected flux)", float, default=10.0,
+                                 min=0.0)
+    doWeight = Field("Weight the fit by the inverse variance of each star's ratio (from the "
+                     "two fluxes' errors, plus ratioErrFloor in quadrature)", bool, default=True)
+    ratioErrFloor = RangeField("Fractional error added in quadrature to each star's ratio "
+                               "error, so that a few very bright stars do not decide the field",
+                               float, default=0.003, min=0.0)
     numIter = RangeField("Rounds of clipping and refitting", int, default=4, min=0)
     numSigmaClip = RangeField("Clip stars this many sigma from the fit (both sides)", float,
                               default=3.0, min=0.0, inclusiveMin=False)
@@ -263,12 +283,21 @@ class MeasureApCorrTask(Task):
             sel = stars & np.isfinite(flux) & (flux > 0) & np.isfinite(ref) & (ref > 0)
             if f"{name}_flag" in catalog.schema:
                 sel &= ~np.asarray(catalog[f"{name}_flag"], bool)
+            ratio = ref[sel] / flux[sel]
+            ratio_err = None
+            if cfg.doWeight:
+                ref_err = np.asarray(catalog[f"{cfg.refFluxName}_instFluxErr"], float)[sel]
+                flux_err = np.asarray(catalog[f"{name}_instFluxErr"], float)[sel]
+                ratio_err = ratio * np.sqrt((ref_err / ref[sel]) ** 2 + (flux_err / flux[sel]) ** 2
+                                            + cfg.ratioErrFloor**2)
             try:
-                field, used = fit_ap_corr_field(x[sel], y[sel], ref[sel] / flux[sel], bbox,
+                field, used = fit_ap_corr_field(x[sel], y[sel], ratio, bbox,
                                                 order=cfg.fitOrder, triangular=cfg.triangular,
                                                 num_iter=cfg.numIter,
                                                 num_sigma_clip=cfg.numSigmaClip,
-                                                min_degrees_of_freedom=cfg.minDegreesOfFreedom)
+                                                min_degrees_of_freedom=cfg.minDegreesOfFreedom,
+                                                ratio_err=ratio_err,
+                                                min_stars_per_term=cfg.minStarsPerTerm)
             except ValueError as err:
                 msg = f"aperture correction for {name}: {err}"
                 if name in cfg.allowFailure:

@@ -72,9 +72,19 @@ def test_measure_recovers_field_within_noise():
 def test_order_lowered_for_few_stars():
     rng = np.random.default_rng(2)
     schema, cat = make_catalog(4, rng, noise=0.0)
-    result = MeasureApCorrTask(schema=schema).run(make_exposure(), cat)
+    config = MeasureApCorrTask.ConfigClass()
+    config.minStarsPerTerm = 0.0
+    result = MeasureApCorrTask(schema=schema, config=config).run(make_exposure(), cat)
     field = result.apCorrMap["base_PsfFlux"]
     assert field.order == 1  # 6 terms need 7 stars for minDegreesOfFreedom=1; 3 terms do
+
+
+@pytest.mark.parametrize("n,order", [(25, 0), (35, 1), (70, 2)])
+def test_order_needs_ten_stars_per_term(n, order):
+    rng = np.random.default_rng(4)
+    schema, cat = make_catalog(n, rng, noise=0.002)
+    result = MeasureApCorrTask(schema=schema).run(make_exposure(), cat)
+    assert result.apCorrMap["base_PsfFlux"].order == order
 
 
 def test_failure_raises_or_is_allowed():
