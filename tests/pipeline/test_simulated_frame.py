@@ -124,3 +124,32 @@ def test_total_fluxes_of_isolated_stars_match_truth(sim, flux):
     assert good.sum() >= 10
     ratio = value[good] / stars["flux"][good]
     assert abs(np.median(ratio) - 1) <= 0.01
+
+
+def test_cosmic_ray_pixels_found_and_stars_spared(sim):
+    """>= 95% of the injected cosmic-ray pixels are in the CR plane; < 0.1% of the pixels of
+    stars (noiseless star light above 5 sky sigma) are. Pixels within 3 columns of the
+    simulated bad columns are left out: an unmasked dead column makes its neighbours look
+    sharper than the PSF (a camera would mask it BAD from its defect list)."""
+    result, truth, frame = sim
+    exposure = result.exposure
+    cr = (exposure.mask & exposure.planes.bitmask("CR")) != 0
+    injected = np.zeros(cr.shape, bool)
+    injected[truth.cosmic_rays["y"], truth.cosmic_rays["x"]] = True
+    assert (cr & injected).sum() >= 0.95 * injected.sum()
+    sky_sigma = np.sqrt(truth.header["SKY"] / truth.header["GAIN"])
+    stars = truth.sources[(truth.sources["type"] == "star") & truth.sources["on_frame"]
+                          & ~truth.sources["saturated"]]
+    yy, xx = np.mgrid[-6:7, -6:7]
+    star_pixels = np.zeros(cr.shape, bool)
+    h, w = cr.shape
+    for x, y in zip(np.rint(stars["x"]).astype(int), np.rint(stars["y"]).astype(int)):
+        ys, xs = y + yy.ravel(), x + xx.ravel()
+        ok = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
+        star_pixels[ys[ok], xs[ok]] = True
+    star_pixels &= (frame.noiseless - frame.sky) > 5 * sky_sigma
+    star_pixels &= ~injected
+    for column in truth.bad_columns["x"]:
+        star_pixels[:, max(column - 3, 0):column + 4] = False
+    assert star_pixels.sum() > 1000
+    assert (cr & star_pixels).sum() < 0.001 * star_pixels.sum()
