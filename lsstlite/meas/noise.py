@@ -138,6 +138,7 @@ def _clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3
         keep = np.abs(values - centre) <= nsigma * sigma
         if not keep.any():
             break
-        centre = float(values[keep].mean())
-        sigma = float(values[keep].std())
+        kept = values[keep]
+        centre = float(kept.mean())
+        sigma = float(kept.std())
     return float(centre), float(sigma)
