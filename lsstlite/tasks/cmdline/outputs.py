@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -151,21 +150,17 @@ def write_config(config: Any, path: Path, clobber: bool = False, doBackup: bool 
         config.saveToStream(stream)
 
 
-def _schema_columns(path: str | os.PathLike) -> list[tuple[str, str, str | None]]:
-    from astropy.io import fits
-
-    with fits.open(path, memmap=False) as hdul:
-        for hdu in hdul:
-            if isinstance(hdu, fits.BinTableHDU):
-                return [(c.name, c.format, c.unit) for c in hdu.columns]
-    return []
+def _schema_columns(schema: Any) -> list[tuple[str, str, str]]:
+    """(name, dtype, unit) of every field of a `lsstlite.table.Schema`."""
+    return [(f.name, f.dtype.str, f.unit) for f in schema]
 
 
 def write_schemas(catalogs: dict[str, Any], repo: FileRepo, clobber: bool = False,
                   doBackup: bool = True, log: Any = None) -> None:
     """Write each empty catalogue to ``out/schema/<name>.fits``, or check the stored one.
 
-    Schemas are compared by column names, FITS formats and units.
+    Schemas are compared by field names, dtypes and units (the stored file is read back; the
+    new schema is compared in memory).
 
     Raises
     ------
@@ -174,16 +169,13 @@ def write_schemas(catalogs: dict[str, Any], repo: FileRepo, clobber: bool = Fals
     """
     if not catalogs:
         return
-    from lsstlite.io import write_catalog
+    from lsstlite.io import read_catalog, write_catalog
 
     for dataset, catalog in catalogs.items():
         path = repo.schemaPath(dataset)
         if path.exists() and not clobber:
-            with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-                fresh = Path(tmp) / path.name
-                write_catalog(catalog, fresh)
-                new_columns = _schema_columns(fresh)
-            old_columns = _schema_columns(path)
+            new_columns = _schema_columns(catalog.schema)
+            old_columns = _schema_columns(read_catalog(path).schema)
             if new_columns == old_columns:
                 continue
             changed = sorted(set(new_columns) ^ set(old_columns))
