@@ -126,13 +126,14 @@ class NoiseReplacer:
 
 def _clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3
                       ) -> tuple[float, float]:
-    """Iteratively 3-sigma clipped mean and standard deviation (median/IQR start, taken on an
-    evenly spaced subsample of at most 200 000 values)."""
+    """Iteratively 3-sigma clipped mean and standard deviation (median/IQR start), on an evenly
+    spaced subsample of at most 500 000 sky values: the noise level is then known to ~0.1%,
+    far better than it needs to be for the replacement noise."""
     values = values[np.isfinite(values)]
     if values.size == 0:
         return 0.0, 0.0
-    step = max(1, values.size // 200_000)
-    q25, centre, q75 = np.percentile(values[::step], [25, 50, 75])
+    values = values[::max(1, values.size // 500_000)]
+    q25, centre, q75 = np.percentile(values, [25, 50, 75])
     sigma = 0.7413 * (q75 - q25)
     for _ in range(niter):
         keep = np.abs(values - centre) <= nsigma * sigma

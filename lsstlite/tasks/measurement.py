@@ -188,17 +188,21 @@ class SingleFrameMeasurementTask(Task):
 
 
 def _related_rows(ids: np.ndarray, parents: np.ndarray) -> list[np.ndarray]:
-    """For each row, the rows of its parent, its children and its siblings."""
+    """For each row, the rows it shares pixels with: a parent's children, a child's parent.
+
+    Siblings own disjoint pixels; like unrelated neighbours, they go to different batches only
+    when one's measurement box reaches the other's footprint.
+    """
     index = {int(i): row for row, i in enumerate(ids)}
-    families: dict[int, list[int]] = {}
+    children: dict[int, list[int]] = {}
     for row, parent in enumerate(parents):
         if parent != 0:
-            families.setdefault(int(parent), []).append(row)
+            children.setdefault(int(parent), []).append(row)
     related = []
-    for row, (ident, parent) in enumerate(zip(ids, parents)):
+    for ident, parent in zip(ids, parents):
         if parent == 0:
-            related.append(np.array(families.get(int(ident), []), dtype=np.int64))
+            related.append(np.array(children.get(int(ident), []), dtype=np.int64))
         else:
-            family = families[int(parent)] + ([index[int(parent)]] if int(parent) in index else [])
-            related.append(np.array([r for r in family if r != row], dtype=np.int64))
+            related.append(np.array([index[int(parent)]] if int(parent) in index else [],
+                                    dtype=np.int64))
     return related
