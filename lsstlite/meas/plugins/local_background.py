@@ -47,8 +47,7 @@ class LocalBackgroundPlugin(MeasurementPlugin):
                                    cfg.annulusInner, cfg.annulusOuter)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN annuli are flagged below
-            centre = np.nanmedian(values, axis=1)
-            q75, q25 = np.nanpercentile(values, [75, 25], axis=1)
+            q25, centre, q75 = np.nanpercentile(values, [25, 50, 75], axis=1)
             sigma = 0.7413 * (q75 - q25)
             for _ in range(cfg.bgIter):
                 keep = np.abs(values - centre[:, None]) <= cfg.bgRej * sigma[:, None]

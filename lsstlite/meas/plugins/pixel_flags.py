@@ -76,10 +76,15 @@ class PixelFlagsPlugin(MeasurementPlugin):
         """For each plane, whether it is set anywhere in each batch source's footprint."""
         labels = ctx.footprints.labels
         nlab = int(labels.max()) + 1
+        # one pass over the frame: the (few) masked footprint pixels, then per plane
+        masked = (ctx.exposure.mask != 0) & (labels > 0)
+        pixel_labels = labels[masked]
+        pixel_bits = ctx.exposure.mask[masked]
+        own_rows = [ctx.own[r] for r in ctx.rows]
         result = {}
         for plane in plane_names:
             bit = ctx.exposure.planes.bitmask(plane)
-            hit_labels = np.bincount(labels[(ctx.exposure.mask & bit) != 0], minlength=nlab) > 0
-            hit_labels[0] = False
-            result[plane] = np.array([hit_labels[ctx.own[r]].any() for r in ctx.rows], dtype=bool)
+            hit_labels = np.zeros(nlab, dtype=bool)
+            hit_labels[pixel_labels[(pixel_bits & bit) != 0]] = True
+            result[plane] = np.array([hit_labels[own].any() for own in own_rows], dtype=bool)
         return result
