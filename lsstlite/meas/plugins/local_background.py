@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from lsstlite.config import ListField, RangeField
@@ -37,6 +35,7 @@ class LocalBackgroundPlugin(MeasurementPlugin):
                                          "Standard deviation of the annulus pixels")
 
     def measure(self, ctx) -> None:
+        from lsstlite.kernels.rowstats import clipped_row_stats
         from lsstlite.meas.annulus import annulus_values
 
         cfg, cat, rows = self.config, ctx.catalog, ctx.rows
@@ -45,15 +44,7 @@ class LocalBackgroundPlugin(MeasurementPlugin):
         x, y = ctx.centroid(self)
         (values,) = annulus_values([ctx.image], (ctx.mask & bits) == 0, x, y,
                                    cfg.annulusInner, cfg.annulusOuter)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN annuli are flagged below
-            q25, centre, q75 = np.nanpercentile(values, [25, 50, 75], axis=1)
-            sigma = 0.7413 * (q75 - q25)
-            for _ in range(cfg.bgIter):
-                keep = np.abs(values - centre[:, None]) <= cfg.bgRej * sigma[:, None]
-                clipped = np.where(keep, values, np.nan)
-                centre = np.nanmean(clipped, axis=1)
-                sigma = np.nanstd(clipped, axis=1)
+        centre, sigma = clipped_row_stats(values, cfg.bgRej, cfg.bgIter)
         empty = ~np.isfinite(centre)
         cat[self.instFlux][rows] = centre
         cat[self.instFluxErr][rows] = sigma
