@@ -127,8 +127,11 @@ class CharacterizeImageTask(Task):
                                      "model, FWHM %.2f px", error, exposure.psf.fwhm())
                     break
                 self.log.info("iteration %d: PSF FWHM %.3f px", iteration + 1, exposure.psf.fwhm())
-        self.repair.run(exposure, keepCRs=False)
-        self.measurement.run(result.sources, exposure, result.footprints)
+        repaired = self.repair.run(exposure, keepCRs=False)
+        if cfg.doMeasurePsf or repaired.numInterpolated:
+            # the sources were last measured with the previous PSF model, or on pixels the
+            # final repair has since interpolated
+            self.measurement.run(result.sources, exposure, result.footprints)
         ap_corr_map = None
         if cfg.doApCorr:
             try:
