@@ -25,9 +25,10 @@ to the weighted centroid m, which only halves the offset per iteration. Both rea
 fixed point; these converge in a few iterations also from a start a pixel or two off the source,
 and the centre is converged when the moments are.
 
-A weight growing wider than sigma = 50 pixels (σ² > 2500, e.g. on a plateau or in a bright
-star's wings) stops the iteration as a failure (``SHAPE_UNWEIGHTED``); the unweighted moments
-are then taken in a box of at most ±200 pixels.
+A weight growing wider than sigma = 30 pixels (σ² > 900, FWHM > 70 px: e.g. on a plateau or in
+a bright star's wings, where each iteration would cost a box of 10⁵ pixels) stops the iteration
+as a failure (``SHAPE_UNWEIGHTED``); the unweighted moments are then taken in a box of at most
+±120 pixels.
 
 Flag bits of `gaussian_flux`: ``GAUSSIAN_FLUX_FAILURE`` (1): invalid shape or centre off image.
 """
@@ -56,7 +57,7 @@ SHAPE_MAXITER = 16
 GAUSSIAN_FLUX_FAILURE = 1
 
 _MAX_EXPONENT = 14.0       # pixels with ½ dᵀ w d above this get zero weight
-_MAX_SIGMA2 = 2500.0       # a weight wider than sigma = 50 px is a divergence, not a source
+_MAX_SIGMA2 = 900.0        # a weight wider than sigma = 30 px is a divergence, not a source
 _INITIAL_SIGMA2 = 1.5      # starting weight moments (pixels²)
 _SMALL_SIGMA2 = 0.25       # below this (or det < 0.0625) the weight is sampled on 4x4 sub-pixels
 _SMALL_DET = 0.0625

@@ -199,4 +199,4 @@ def test_divergent_weight_stops_as_unweighted_failure():
     image = np.full((600, 600), 10.0, np.float32)  # a plateau: the weight grows without end
     res = adaptive_moments(image, np.ones_like(image), [300.0], [300.0])
     assert res.flags[0] & SHAPE_UNWEIGHTED
-    assert np.isfinite(res.xx[0]) and res.xx[0] < 401**2 / 12 + 1  # the capped +-200 px box
+    assert np.isfinite(res.xx[0]) and res.xx[0] < 241**2 / 12 + 1  # the capped +-120 px box
