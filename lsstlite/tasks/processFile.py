@@ -245,8 +245,8 @@ def _announce_compilation(log) -> None:
     from lsstlite.kernels.cache import kernels_cached
 
     if not kernels_cached():
-        log.info("First run: compiling the Numba kernels once (10-20 s); later runs load them "
-                 "from the cache")
+        log.info("First run: compiling the Numba kernels once (up to ~30 s); later runs load "
+                 "them from the cache")
 
 
 def _write_table(table: Any, path) -> None:
