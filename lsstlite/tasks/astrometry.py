@@ -275,10 +275,11 @@ class AstrometryTask(Task):
         for name in ("ref_coord_ra", "ref_coord_dec", "src_coord_ra", "src_coord_dec"):
             table[name].unit = "rad"
         table["separation"].unit = "arcsec"
+        for b in ref.bands:  # the exposure's band and any extra loaded (colour terms)
+            table[f"ref_{b}_flux"] = ref.flux(b)[ref_idx]
+            table[f"ref_{b}_fluxErr"] = ref.fluxErr(b)[ref_idx]
+            table[f"ref_{b}_flux"].unit = "nJy"
+            table[f"ref_{b}_fluxErr"].unit = "nJy"
         if band is not None and f"{band}_flux" in ref:
-            table[f"ref_{band}_flux"] = ref.flux(band)[ref_idx]
-            table[f"ref_{band}_fluxErr"] = ref.fluxErr(band)[ref_idx]
-            table[f"ref_{band}_flux"].unit = "nJy"
-            table[f"ref_{band}_fluxErr"].unit = "nJy"
             table.meta["BAND"] = band
         return table

@@ -21,12 +21,26 @@ import re
 
 import numpy as np
 
-from lsstlite.config import ChoiceField, Config, Field, ListField, RangeField
+from lsstlite.config import (ChoiceField, Config, ConfigError, ConfigField, Field, ListField,
+                             RangeField)
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
 
 __all__ = ["PhotoCalConfig", "PhotoCalTask"]
 
 _APERTURE = re.compile(r"^base_CircularApertureFlux_(\d+)_(\d+)_instFlux$")
+
+
+class ColortermConfig(Config):
+    """A colour term: ``refMag = mag(primary) + c0 + c1 * colour + c2 * colour**2`` with
+    ``colour = mag(primary) - mag(secondary)`` (the reference catalogue's bands)."""
+
+    primary = Field("Reference band closest to the exposure's (default: the exposure's band)",
+                    str, optional=True)
+    secondary = Field("Second reference band of the colour (load it with "
+                      "calibrate.refcat.extraBands)", str, optional=True)
+    c0 = Field("Constant term (mag)", float, default=0.0)
+    c1 = Field("Linear colour coefficient", float, default=0.0)
+    c2 = Field("Quadratic colour coefficient", float, default=0.0)
 
 
 class PhotoCalConfig(Config):
@@ -49,6 +63,10 @@ class PhotoCalConfig(Config):
     doCurveOfGrowth = Field("Correct the calib flux to total with a curve of growth from the "
                             "larger apertures (needs slot_CalibFlux to be a "
                             "base_CircularApertureFlux radius)", bool, default=True)
+    applyColorTerms = Field("Transform the reference magnitudes with colorterm before fitting",
+                            bool, default=False)
+    colorterm = ConfigField("The colour term applied when applyColorTerms is True",
+                            ColortermConfig)
     totalFlux = ChoiceField("What 'total flux' is when correcting the calib aperture", str,
                             default="growth", optional=False,
                             allowed={"growth": "the stars' own curve of growth out to the "
@@ -77,6 +95,12 @@ class PhotoCalConfig(Config):
                                     "of 1 count), tried in order when there is no reference "
                                     "catalogue; FLUX20 (SDSS: counts of a 20th mag star) is "
                                     "tried last", str, default=["MAGZERO", "PHOTZP"])
+
+    def validate(self) -> None:
+        """Colour terms need the secondary band."""
+        if self.applyColorTerms and self.colorterm.secondary is None:
+            msg = "photoCal.applyColorTerms needs photoCal.colorterm.secondary (a reference band)"
+            raise ConfigError(msg)
 
 
 def _aperture_columns(schema) -> dict[float, str]:
@@ -143,6 +167,18 @@ class PhotoCalTask(Task):
             snr = np.asarray(catalog[f"{cfg.fluxField}_instFlux"], float) / \
                 np.asarray(catalog[f"{cfg.fluxField}_instFluxErr"], float)
         return good & (snr >= cfg.signalToNoiseMin), snr
+
+    def _reference_colour(self, matches, primary_col: str, ok, keep) -> np.ndarray:
+        """``mag(primary) - mag(secondary)`` of the used matches (the colour-term argument)."""
+        secondary_col = f"ref_{self.config.colorterm.secondary}_flux"
+        if secondary_col not in matches.colnames:
+            msg = (f"photoCal colour terms: the matches have no {secondary_col}; load the band "
+                   f"with -c calibrate.refcat.extraBands={self.config.colorterm.secondary}")
+            raise TaskError(msg)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            colour = -2.5 * np.log10(np.asarray(matches[primary_col], float)
+                                     / np.asarray(matches[secondary_col], float))
+        return colour[ok][keep]
 
     def _calib_radius(self, catalog) -> float | None:
         """Radius of the calib aperture, or None (logged) when it is not a circular aperture."""
@@ -257,10 +293,18 @@ class PhotoCalTask(Task):
             rows = rows[ok]
             keep = good[rows]
             rows = rows[keep]
-            ref_flux = np.asarray(matches[flux_cols[0]], float)[ok][keep]
-            err_col = flux_cols[0] + "Err"
+            band = matches.meta.get("BAND")
+            if cfg.applyColorTerms and cfg.colorterm.primary:
+                band = cfg.colorterm.primary
+            flux_col = f"ref_{band}_flux" if f"ref_{band}_flux" in flux_cols else flux_cols[0]
+            ref_flux = np.asarray(matches[flux_col], float)[ok][keep]
+            err_col = flux_col + "Err"
             ref_err = np.asarray(matches[err_col], float)[ok][keep] \
                 if err_col in matches.colnames else None
+            ref_color = color_terms = None
+            if cfg.applyColorTerms:
+                ref_color = self._reference_colour(matches, flux_col, ok, keep)
+                color_terms = (cfg.colorterm.c0, cfg.colorterm.c1, cfg.colorterm.c2)
             stars = np.zeros(len(sourceCat), bool)
             stars[rows] = True
         correction, cog = 1.0, None
@@ -284,6 +328,7 @@ class PhotoCalTask(Task):
             try:
                 zp = compute_zero_point(inst, inst_err, ref_flux,
                                         ref_flux_err=ref_err if cfg.useRefFluxErr else None,
+                                        ref_color=ref_color, color_terms=color_terms,
                                         n_sigma=cfg.nSigma, sigma_max=cfg.sigmaMax,
                                         use_median=cfg.useMedian, n_iter=cfg.nIter,
                                         mag_err_floor=cfg.magErrFloor)

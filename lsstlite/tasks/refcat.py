@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lsstlite.config import Config, DictField, Field, RangeField
+from lsstlite.config import Config, DictField, Field, ListField, RangeField
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
 
 __all__ = ["LoadReferenceObjectsConfig", "LoadReferenceObjectsTask"]
@@ -42,6 +42,8 @@ class LoadReferenceObjectsConfig(Config):
     fluxUnit = Field("Plain tables: unit of the flux columns: nJy, uJy, Jy or mag (AB); "
                      "default the column unit, else nJy", str, optional=True,
                      check=lambda v: v in ("nJy", "uJy", "Jy", "mag"))
+    extraBands = ListField("Further reference bands to load besides the exposure's (e.g. the "
+                           "secondary band of photoCal colour terms)", str, default=[])
 
 
 class LoadReferenceObjectsTask(Task):
@@ -110,6 +112,7 @@ class LoadReferenceObjectsTask(Task):
 
         radius = float(np.max(sky_separation_arcsec(ra[0], dec[0], ra[1:], dec[1:]))) / 3600.0
         band = self.bandFor(filterName)
+        bands = list(dict.fromkeys(b for b in [band, *cfg.extraBands] if b))
         options = {"ra_column": cfg.raColumn, "dec_column": cfg.decColumn,
                    "coord_unit": cfg.coordUnit, "id_column": cfg.idColumn,
                    "flux_column": cfg.fluxColumn, "flux_unit": cfg.fluxUnit}
@@ -117,7 +120,7 @@ class LoadReferenceObjectsTask(Task):
             options["flux_err_column"] = cfg.fluxErrColumn or None
         try:
             ref = load_reference_catalog(cfg.path, float(ra[0]), float(dec[0]), radius,
-                                         bands=band, **options)
+                                         bands=bands or None, **options)
         except (OSError, KeyError, ValueError) as err:
             msg = f"reference catalogue {cfg.path}: {err}"
             raise TaskError(msg) from None

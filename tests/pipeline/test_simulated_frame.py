@@ -162,3 +162,34 @@ def test_background_matches_the_true_sky(sim):
     background = result.background.evaluate()
     sky_sigma = np.sqrt(truth.header["SKY"] / truth.header["GAIN"])
     assert np.sqrt(np.mean((background - frame.sky) ** 2)) < sky_sigma / 128
+
+
+def test_colour_terms_shift_the_zero_point(sim, tmp_path):
+    """A constant colour term c0 moves the zero point by exactly c0; a linear one by c1 times
+    a colour within the range of the stars' colours."""
+    _, _, frame = sim
+    frame.write(tmp_path / "frame.fits", tmp_path / "truth.fits", tmp_path / "refcat")
+    common = {"calibrate.refcat.extraBands": ["g"], "calibrate.photoCal.applyColorTerms": True,
+              "calibrate.photoCal.colorterm.secondary": "g"}
+    base = process(tmp_path / "frame.fits", refcat=tmp_path / "refcat", **common)[1]
+    shifted = process(tmp_path / "frame.fits", refcat=tmp_path / "refcat",
+                      **common, **{"calibrate.photoCal.colorterm.c0": 0.05})[1]
+    assert shifted.exposure.photoCalib.zeroPoint - base.exposure.photoCalib.zeroPoint == \
+        pytest.approx(0.05, abs=1e-6)
+    linear = process(tmp_path / "frame.fits", refcat=tmp_path / "refcat",
+                     **common, **{"calibrate.photoCal.colorterm.c1": 0.1})[1]
+    colour = -2.5 * np.log10(np.asarray(base.matches["ref_r_flux"])
+                             / np.asarray(base.matches["ref_g_flux"]))
+    shift = linear.exposure.photoCalib.zeroPoint - base.exposure.photoCalib.zeroPoint
+    assert 0.1 * np.nanmin(colour) <= shift <= 0.1 * np.nanmax(colour)
+    assert shift != 0.0
+
+
+def test_colour_terms_need_the_secondary_band():
+    from lsstlite.config import ConfigError
+    from lsstlite.tasks.photocal import PhotoCalConfig
+
+    config = PhotoCalConfig()
+    config.applyColorTerms = True
+    with pytest.raises(ConfigError, match="colorterm.secondary"):
+        config.validate()
