@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from lsstlite.kernels.footprints import _label_8
+
 __all__ = ["find_cosmic_rays", "psf_sharpness_thresholds"]
 
 # Offsets of the four opposite-neighbour pairs: N-S, W-E, SW-NE, NW-SE.
@@ -108,55 +110,13 @@ def cr_candidates(image, variance, mask, bad_bits, intrp_bits, bkg, thresholds, 
 
 
 @njit(cache=True, nogil=True)
-def _label8(flags):
-    """8-connected labelling of a boolean image (flood fill); returns labels and count."""
-    ny, nx = flags.shape
-    labels = np.zeros((ny, nx), dtype=np.int32)
-    count = 0
-    for y in range(ny):
-        for x in range(nx):
-            if flags[y, x]:
-                count += 1
-    # every pixel is pushed at most once (it is labelled when pushed)
-    stack_y = np.empty(count + 1, dtype=np.int32)
-    stack_x = np.empty_like(stack_y)
-    n = 0
-    for y0 in range(ny):
-        for x0 in range(nx):
-            if not flags[y0, x0] or labels[y0, x0] != 0:
-                continue
-            n += 1
-            labels[y0, x0] = n
-            stack_y[0] = y0
-            stack_x[0] = x0
-            top = 1
-            while top > 0:
-                top -= 1
-                cy = stack_y[top]
-                cx = stack_x[top]
-                for dy in range(-1, 2):
-                    yy = cy + dy
-                    if yy < 0 or yy >= ny:
-                        continue
-                    for dx in range(-1, 2):
-                        xx = cx + dx
-                        if xx < 0 or xx >= nx:
-                            continue
-                        if flags[yy, xx] and labels[yy, xx] == 0:
-                            labels[yy, xx] = n
-                            stack_y[top] = yy
-                            stack_x[top] = xx
-                            top += 1
-    return labels, n
-
-
-@njit(cache=True, nogil=True)
 def _find_cosmic_rays(image, variance, mask, bad_bits, intrp_bits, bkg, thresholds, min_sigma,
                       cond3_fac, min_dn, niteration):
     ny, nx = image.shape
     candidate, replacement = cr_candidates(image, variance, mask, bad_bits, intrp_bits, bkg,
                                            thresholds, min_sigma, cond3_fac)
-    labels, n = _label8(candidate)
+    labels = np.empty((ny, nx), dtype=np.int32)
+    n = _label_8(candidate, labels)
     excess = np.zeros(n + 1, dtype=np.float64)
     for y in range(ny):
         for x in range(nx):

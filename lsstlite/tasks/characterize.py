@@ -160,13 +160,13 @@ class CharacterizeImageTask(Task):
         from lsstlite.algorithms.star_selector import select_stars_by_size
         from lsstlite.kernels.moments import adaptive_moments
         from lsstlite.kernels.smooth import gaussian_smooth
-        from lsstlite.tasks.detection import clipped_stdev
+        from lsstlite.algorithms.clipped_stats import clipped_mean_std
 
         planes = exposure.planes
         bad = (exposure.mask & planes.bitmask("BAD", "SAT", "NO_DATA", "EDGE")) != 0
         smoothed, border = gaussian_smooth(exposure.image, default / FWHM_PER_SIGMA)
         inner = smoothed[border:-border or None, border:-border or None]
-        stdev = clipped_stdev(inner[~bad[border:-border or None, border:-border or None]])
+        _, stdev = clipped_mean_std(inner[~bad[border:-border or None, border:-border or None]])
         peaks = detect_footprints(smoothed, 50.0 * stdev, border=border, bad=bad).peaks
         if len(peaks) == 0:
             return default

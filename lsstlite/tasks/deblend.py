@@ -113,7 +113,6 @@ class SourceDeblendTask(Task):
         out_labels = labels.copy()
         next_label = int(max(labels.max(initial=0), footprints.leaf.max(initial=0))) + 1
         next_id = int(np.max(sources["id"], initial=0)) + 1
-        ids = np.asarray(sources["id"])
         n_child = np.zeros(n, dtype=np.int32)
         too_big = np.zeros(n, dtype=bool)
         too_many = np.zeros(n, dtype=bool)

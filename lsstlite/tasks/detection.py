@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lsstlite.algorithms.clipped_stats import clipped_mean_std
 from lsstlite.config import ChoiceField, Config, ConfigurableField, Field, ListField, RangeField
 from lsstlite.tasks.background import SubtractBackgroundTask
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
@@ -59,32 +60,6 @@ class SourceDetectionConfig(Config):
                                  default=7.0, min=0.0)
     statsMask = ListField("Mask planes ignored when measuring the image's standard deviation",
                           str, default=["BAD", "SAT", "EDGE", "NO_DATA"])
-
-
-def clipped_stdev(values: np.ndarray, nsigma: float = 3.0, niter: int = 3) -> float:
-    """Iterative ``nsigma``-clipped standard deviation (afw STDEVCLIP) of float32 ``values``.
-
-    The starting centre and width (median, 0.741 x interquartile range) come from every
-    ``stride``-th value (at most ~2e5 of them): they only place the first clipping window, and
-    the clipped iterations use all values. Non-finite values are never kept.
-    """
-    values = np.asarray(values, dtype=np.float32)
-    if values.size == 0:
-        return float("nan")
-    stride = max(1, values.size // 200_000)
-    q25, centre, q75 = np.nanpercentile(values[::stride], [25.0, 50.0, 75.0])
-    sigma = 0.741 * float(q75 - q25)
-    work = np.empty_like(values)
-    for _ in range(niter):
-        np.subtract(values, np.float32(centre), out=work)
-        np.abs(work, out=work)
-        kept = values[work <= np.float32(nsigma * sigma)]
-        if kept.size == 0:
-            break
-        centre = float(kept.sum(dtype=np.float64)) / kept.size
-        kept -= np.float32(centre)  # centred, so a float32 dot product keeps ~1e-6 precision
-        sigma = float(np.sqrt(float(np.dot(kept, kept)) / kept.size))
-    return sigma
 
 
 class SourceDetectionTask(Task):
@@ -146,7 +121,7 @@ class SourceDetectionTask(Task):
             (PSF determinant radius used).
         """
         from lsstlite.algorithms.detection import detect_footprints
-        from lsstlite.kernels.smooth import gaussian_smooth, kernel_width
+        from lsstlite.kernels.smooth import gaussian_smooth
 
         cfg = self.config
         planes = exposure.planes
@@ -237,7 +212,7 @@ class SourceDetectionTask(Task):
             planes = exposure.planes
             ignored = planes.bitmask(*[p for p in cfg.statsMask if p in planes])
             good = (exposure.mask & ignored) == 0
-            stdev = clipped_stdev(smoothed[good])
+            stdev = clipped_mean_std(smoothed[good])[1]
             if not np.isfinite(stdev) or stdev <= 0:
                 msg = (f"SourceDetectionTask: clipped stdev of the smoothed image is {stdev}; "
                        f"no usable pixels outside statsMask={list(cfg.statsMask)}?")

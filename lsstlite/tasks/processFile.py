@@ -20,6 +20,7 @@ from .base import Struct, timeMethod
 from .calibrate import CalibrateTask
 from .characterize import CharacterizeImageTask
 from .cmdline import CmdLineTask, ConfigAlias, FileRepo, InputRef
+from .cmdline.inputs import is_fits_name
 from .isr import IsrTask
 
 __all__ = ["ProcessFileConfig", "ProcessFileTask", "main"]
@@ -101,8 +102,7 @@ class ProcessFileTask(CmdLineTask):
         names = []
         for item in inputs:
             if os.path.isdir(item):
-                names.extend(n for n in os.listdir(item)
-                             if n.lower().endswith(FITS_SUFFIXES) and cls.isInputName(n))
+                names.extend(n for n in os.listdir(item) if is_fits_name(n) and cls.isInputName(n))
             else:
                 names.append(item)
         if not names or not all(is_fpc_name(n) for n in names):
@@ -232,7 +232,6 @@ class ProcessFileTask(CmdLineTask):
         return ", ".join(parts)
 
 
-FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz")
 _compilation_checked = False
 
 

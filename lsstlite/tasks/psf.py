@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lsstlite.config import Config, Field, ListField, RangeField, makeRegistry, registerConfigurable
+from lsstlite.config import Config, ListField, RangeField, makeRegistry, registerConfigurable
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
 
 __all__ = ["MeasurePsfConfig", "MeasurePsfTask", "ObjectSizeStarSelectorTask",

@@ -10,7 +10,6 @@ then in that tree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 

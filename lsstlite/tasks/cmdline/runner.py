@@ -16,7 +16,6 @@ import os
 import sys
 import time
 import traceback
-from typing import Any
 
 from ..base import Struct, Task, TaskError
 from .inputs import InputRef
