@@ -166,7 +166,7 @@ class CharacterizeImageTask(Task):
         bad = (exposure.mask & planes.bitmask("BAD", "SAT", "NO_DATA", "EDGE")) != 0
         smoothed, border = gaussian_smooth(exposure.image, default / FWHM_PER_SIGMA)
         inner = smoothed[border:-border or None, border:-border or None]
-        _, stdev = clipped_mean_std(inner[~bad[border:-border or None, border:-border or None]])
+        _, stdev = clipped_mean_std(inner, mask=~bad[border:-border or None, border:-border or None])
         peaks = detect_footprints(smoothed, 50.0 * stdev, border=border, bad=bad).peaks
         if len(peaks) == 0:
             return default

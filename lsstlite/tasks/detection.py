@@ -212,7 +212,7 @@ class SourceDetectionTask(Task):
             planes = exposure.planes
             ignored = planes.bitmask(*[p for p in cfg.statsMask if p in planes])
             good = (exposure.mask & ignored) == 0
-            stdev = clipped_mean_std(smoothed[good])[1]
+            stdev = clipped_mean_std(smoothed, mask=good)[1]
             if not np.isfinite(stdev) or stdev <= 0:
                 msg = (f"SourceDetectionTask: clipped stdev of the smoothed image is {stdev}; "
                        f"no usable pixels outside statsMask={list(cfg.statsMask)}?")

@@ -34,3 +34,14 @@ def test_subsample_and_non_finite_values():
     assert abs(mean) < 5 * 2.0 / np.sqrt(1e5) and abs(std / 2.0 - 0.9866) < 0.02
     assert np.isnan(clipped_mean_std(np.array([np.nan], np.float32))[1])
     assert np.isnan(clipped_mean_std(np.zeros(0))[0])
+
+
+def test_mask_selects_the_values_used():
+    rng = np.random.default_rng(2)
+    values = rng.normal(10.0, 3.0, (300, 400)).astype(np.float32)
+    mask = rng.random(values.shape) < 0.6
+    values[~mask] = 1e4                          # would dominate if used
+    mean, std = clipped_mean_std(values, mask=mask)
+    ref_mean, ref_std = numpy_reference(values[mask].astype(np.float64))
+    assert abs(mean - ref_mean) < 1e-4 and abs(std - ref_std) < 1e-4
+    assert abs(mean - 10.0) < 5 * 3.0 / np.sqrt(mask.sum())
