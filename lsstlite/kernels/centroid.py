@@ -7,10 +7,13 @@ each row and column; errors follow LSST's ``astrom_errors``. If the result is to
 for the bin, the bin is doubled in that axis (up to 16) and the measurement repeated.
 
 Deviation: LSST correlates with the local PSF kernel image; this kernel uses a Gaussian of the
-PSF's σ (determinant radius), sampled on ±max(2, ⌈3σ⌉) pixels and normalised to sum 1. In the
-error formula the source variance is the centre variance *above* the sky (mean of the 8
-neighbours); LSST passes the total centre variance, which counts the sky twice and overestimates
-the error by ~20 % for faint sources (Monte-Carlo pull std 0.84 instead of 1).
+PSF's σ (determinant radius), sampled on ±max(2, ⌈3σ⌉) pixels and normalised to sum 1. The error
+formula (photo's ``astrom_errors``) has a sky term and a source term with different weights; it
+is fed what photo fed it: the sky variance, here the mean per-pixel variance of the ring of bins
+≥ 3σ + 1 from the peak, and the source's Poisson variance at the peak, the central pixel's
+variance above that sky. LSST passes the total centre variance as the sky, which counts the
+source's variance in the (heavier) sky term and overestimates the error (Monte-Carlo pull std
+0.84 instead of 1 for faint sources, ~0.85 for bright ones whose Poisson noise dominates).
 
 Flag bits (``flags``, ``int32``):
 
@@ -69,11 +72,13 @@ def _gaussian_kernel(sigma, half):
 
 
 @njit(cache=True, nogil=True)
-def _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, vars_):
-    """Smoothed binned image (and variance) at the 3×3 binned pixels around the peak's bin.
+def _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, pix_var):
+    """Smoothed binned image at the 3×3 binned pixels around the peak's bin.
 
-    The central bin covers x = px − (bx−1)//2 … + bx − 1. Returns False if any needed pixel is
-    off the image.
+    The central bin covers x = px − (bx−1)//2 … + bx − 1. ``pix_var`` receives the per-pixel
+    variance of the central bin and the mean per-pixel variance of the outermost ring of bins
+    used (≥ 3σ + 1 bins from the peak: the sky's). Returns False if any needed pixel is off the
+    image.
     """
     ny, nx = image.shape
     cx0 = px - (bx - 1) // 2
@@ -102,14 +107,15 @@ def _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, vars_):
     for a in range(3):
         for b in range(3):
             s = 0.0
-            v = 0.0
             for j in range(2 * half + 1):
                 for i in range(2 * half + 1):
-                    w = kern[j] * kern[i]
-                    s += w * binned[a + j, b + i]
-                    v += w * w * bvar[a + j, b + i]
+                    s += kern[j] * kern[i] * binned[a + j, b + i]
             vals[a, b] = s
-            vars_[a, b] = v
+    ring = 0.0
+    for k in range(nb - 1):
+        ring += bvar[0, k] + bvar[k, nb - 1] + bvar[nb - 1, nb - 1 - k] + bvar[nb - 1 - k, 0]
+    pix_var[0] = bvar[reach, reach] * bx * by
+    pix_var[1] = ring / (4 * (nb - 1)) * bx * by
     return True
 
 
@@ -145,7 +151,7 @@ def _astrom_error(sky_var, src_var, amp, s, d, sigma, quartic_bad):
 
 
 @njit(cache=True, nogil=True)
-def _measure(vals, vars_, sigma, bx, by, res):
+def _measure(vals, pix_var, sigma, bx, by, res):
     """One pass on the smoothed 3×3; fills res[0:6] = (xc, yc, xerr, yerr, sx2, sy2) in bins."""
     i0 = vals[1, 1]
     d2x = 2.0 * i0 - vals[1, 0] - vals[1, 2]
@@ -184,9 +190,8 @@ def _measure(vals, vars_, sigma, bx, by, res):
         yc = m1y + dx * (smy - dx * dm2y)
         sx2 = vpk / d2x - (1.0 + 6.0 * dx0 * dx0) / 4.0
         sy2 = vpk / d2y - (1.0 + 6.0 * dy0 * dy0) / 4.0
-    sky_var = (vars_[0, 0] + vars_[0, 1] + vars_[0, 2] + vars_[1, 0] + vars_[1, 2]
-               + vars_[2, 0] + vars_[2, 1] + vars_[2, 2]) / 8.0
-    src_var = max(0.0, vars_[1, 1] - sky_var)
+    sky_var = pix_var[1]
+    src_var = max(0.0, pix_var[0] - sky_var)
     res[0] = xc
     res[1] = yc
     res[2] = _astrom_error(sky_var, src_var, vpk * bx, sx, d2x, sigma, quartic_bad)
@@ -202,7 +207,7 @@ def _sdss_centroid(image, variance, xs, ys, sigmas, max_dist):
     out = np.full((n, 4), np.nan)
     flags = np.zeros(n, dtype=np.int32)
     vals = np.empty((3, 3))
-    vars_ = np.empty((3, 3))
+    pix_var = np.empty(2)
     res = np.empty(6)
     for i in range(n):
         px = int(math.floor(xs[i] + 0.5))
@@ -214,21 +219,16 @@ def _sdss_centroid(image, variance, xs, ys, sigmas, max_dist):
         by = 1
         fl = 0
         while True:
-            # correlated variance restored to per-pixel: × binX·binY·4πσ² (LSST)
-            if not _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, vars_):
+            if not _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, pix_var):
                 if bx == 1 and by == 1 and _smoothed_3x3(
                         image, variance, px, py, 1, 1, _gaussian_kernel(_EDGE_SIGMA, _EDGE_HALF),
-                        _EDGE_HALF, vals, vars_):
+                        _EDGE_HALF, vals, pix_var):
                     fl |= CENTROID_NEAR_EDGE | CENTROID_FAILURE
                     sigma = _EDGE_SIGMA
                 else:
                     fl |= CENTROID_EDGE | CENTROID_FAILURE
                     break
-            scale = bx * by * 4.0 * math.pi * sigma * sigma
-            for a in range(3):
-                for b in range(3):
-                    vars_[a, b] *= scale
-            bad = _measure(vals, vars_, sigma, bx, by, res)
+            bad = _measure(vals, pix_var, sigma, bx, by, res)
             if bad != 0:
                 fl |= bad | CENTROID_FAILURE
                 break

@@ -127,3 +127,19 @@ def test_rejects_bad_sigma():
     img = np.ones((10, 10), np.float32)
     with pytest.raises(ValueError, match="psf_sigma"):
         sdss_centroid(img, img, [5.0], [5.0], 0.0)
+
+
+def test_pulls_with_source_poisson_noise():
+    """Errors stay calibrated when the source's own Poisson noise dominates the sky's."""
+    rng = np.random.default_rng(11)
+    img, xs, ys = star_grid(rng, 20000.0)
+    gain, sky = 4.0, 20.0
+    var = ((sky + img) / gain).astype(np.float32)
+    pulls = []
+    for _ in range(8):
+        noisy = (img + rng.normal(0.0, 1.0, img.shape) * np.sqrt(var)).astype(np.float32)
+        res = sdss_centroid(noisy, var, np.round(xs), np.round(ys), SIGMA)
+        assert np.all(res.flags == 0)
+        pulls.append(np.r_[(res.x - xs) / res.xErr, (res.y - ys) / res.yErr])
+    pulls = np.concatenate(pulls)  # 2304 values: the std is known to 1.5%
+    assert 0.93 < pulls.std() < 1.07
