@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
 from astropy.io import fits
 
-from ..image.cards import exact_float_card
 from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
-from .atomic import atomic_write_fits
 from .errors import CatalogFileNotFoundError, CatalogReadError
 from .fits_image import open_fits
+from .fits_table import card as header_card
+from .fits_table import table_hdu_bytes, write_table_file
 
 _COLUMN_KEY = re.compile(r"^(TTYPE|TFORM|TUNIT|TDOC|TCOMM|TNULL|TSCAL|TZERO|TDISP|TDIM|TBCOL)\d+$")
 _TABLE_KEYS = {"XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "PCOUNT", "GCOUNT", "TFIELDS",
@@ -35,7 +34,7 @@ _TABLE_KEYS = {"XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "PCOUNT", "GCO
 EXTNAME = "CATALOG"
 
 
-def _metadata_cards(metadata: Mapping) -> list[fits.Card]:
+def _metadata_cards(metadata: Mapping) -> list[str]:
     cards = []
     for key, value in metadata.items():
         fits_key = str(key).upper()
@@ -46,13 +45,10 @@ def _metadata_cards(metadata: Mapping) -> list[fits.Card]:
         for item in values:
             if isinstance(item, np.generic):
                 item = item.item()
-            if isinstance(item, float) and not isinstance(item, bool) and len(fits_key) <= 8:
-                cards.append(exact_float_card(fits_key, item))
-            elif isinstance(item, (bool, int, float, str)):
-                cards.append(fits.Card(fits_key if len(fits_key) <= 8 else f"HIERARCH {fits_key}", item))
-            else:
+            if not isinstance(item, (bool, int, float, str)):
                 msg = f"catalogue metadata {key!r}: cannot store a {type(item).__name__} in a FITS header"
                 raise ValueError(msg)
+            cards.append(header_card(fits_key, item))
     return cards
 
 
@@ -64,34 +60,14 @@ def write_catalog(catalog: SourceCatalog, path: str | os.PathLike) -> None:
     ValueError
         If a metadata value cannot be stored in a FITS header.
     """
-    from astropy.table import Table
-
-    schema = catalog.schema
-    columns = Table([catalog[f.name] for f in schema], names=schema.names,
-                    units=[f.unit or None for f in schema], copy=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-        table = fits.table_to_hdu(columns)
-        table.name = EXTNAME
-        # one header built in one go: inserting cards one by one re-indexes the whole header
-        # each time (seconds for a few hundred columns)
-        cards = list(table.header.cards)
-        for i, field in enumerate(schema.fields, start=1):
-            if field.doc:
-                cards.append(fits.Card(f"TDOC{i}", field.doc))
-                cards.append(fits.Card(f"TCOMM{i}", field.doc))
-        cards.extend(fits.Card("ALIAS", f"{alias}:{target}", "alias:target")
-                     for alias, target in schema.aliases.items())
-        cards.extend(_metadata_cards(catalog.metadata))
-        table = fits.BinTableHDU(data=table.data, header=fits.Header(cards), name=EXTNAME)
-    atomic_write_fits(fits.HDUList([fits.PrimaryHDU(), table]), path)
-
-
-def _field_dtype(column: fits.Column, data) -> np.dtype:
-    dtype = np.asarray(data).dtype if data is not None else column.dtype
-    if dtype.kind == "S":
-        return np.dtype(f"U{max(dtype.itemsize, 1)}")
-    return dtype.newbyteorder("=")
+    fields = catalog.schema.fields
+    extra = [header_card("ALIAS", f"{alias}:{target}", "alias:target")
+             for alias, target in catalog.schema.aliases.items()]
+    extra.extend(_metadata_cards(catalog.metadata))
+    hdu = table_hdu_bytes([f.name for f in fields], [catalog[f.name] for f in fields],
+                          units=[f.unit for f in fields], docs=[f.doc for f in fields],
+                          extname=EXTNAME, extra_cards=extra)
+    write_table_file(path, hdu)
 
 
 def _metadata_from_header(header: fits.Header) -> dict:
