@@ -134,8 +134,9 @@ def include_threshold_mask(labels, n, work, threshold, multiplier):
     """
     from lsstlite.kernels.footprints import label_statistics
 
-    excess = np.asarray(work, dtype=np.float64) - np.asarray(threshold, dtype=np.float64) * multiplier
-    _, _, vmax, _, _ = label_statistics(labels, n, excess.astype(np.float32))
+    excess = np.subtract(work, np.asarray(threshold, dtype=np.float32) * np.float32(multiplier),
+                         dtype=np.float32)
+    _, _, vmax, _, _ = label_statistics(labels, n, excess)
     return vmax >= 0
 
 
