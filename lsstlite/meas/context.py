@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,11 @@ class BatchContext:
         Footprints of the whole catalogue.
     own : list of ndarray
         Leaf labels owned by every catalogue row (`SourceFootprints.own_leaves`).
+
+    Notes
+    -----
+    The slot centroid is read once per batch, at the first `centroid` call: the framework
+    runs the slot centroid's plugin first, so it is final by then.
     """
 
     catalog: Any
@@ -36,6 +41,7 @@ class BatchContext:
     exposure: Any
     footprints: Any
     own: list
+    _centroid: tuple | None = field(default=None, init=False, repr=False)
 
     @property
     def variance(self) -> np.ndarray:
@@ -52,22 +58,30 @@ class BatchContext:
 
         Where the slot centroid is NaN the footprint's peak is used and the plugin's general
         flag is set (LSST's ``badCentroid`` behaviour); a merely flagged centroid is used but
-        also sets the flag.
+        also sets the flag. The arrays are shared by all plugins of the batch: do not modify
+        them.
         """
+        if self._centroid is None:
+            self._centroid = self._read_centroid()
+        x, y, flagged, provider = self._centroid
+        if flagged.any() and plugin.name + "_x" != provider:
+            self.catalog[plugin.flag][self.rows[flagged]] = True
+        return x, y
+
+    def _read_centroid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+        """(x, y, flagged, column of the slot centroid's x) of the batch's sources."""
         rows = self.rows
         peak_x = self.footprints.peak_x[rows].astype(float)
         peak_y = self.footprints.peak_y[rows].astype(float)
         schema = self.catalog.schema
         if "slot_Centroid_x" not in schema:
-            return peak_x, peak_y
+            return peak_x, peak_y, np.zeros(rows.size, dtype=bool), None
         x = np.array(self.catalog["slot_Centroid_x"][rows], dtype=float)
         y = np.array(self.catalog["slot_Centroid_y"][rows], dtype=float)
         bad = ~(np.isfinite(x) & np.isfinite(y))
         flagged = bad.copy()
         if "slot_Centroid_flag" in schema:
             flagged |= np.asarray(self.catalog["slot_Centroid_flag"][rows], bool)
-        if plugin.name + "_x" != schema.resolve("slot_Centroid_x"):
-            self.catalog[plugin.flag][rows[flagged]] = True
         x[bad] = peak_x[bad]
         y[bad] = peak_y[bad]
-        return x, y
+        return x, y, flagged, schema.resolve("slot_Centroid_x")

@@ -63,14 +63,15 @@ class NoiseReplacer:
 
     One working image holds the sky plus noise in every footprint; `insert` puts a batch's own
     footprint pixels back and `remove` restores the noise, so each batch costs its own pixels,
-    not the whole frame.
+    not the whole frame. The noise of each footprint pixel is drawn once, in the order of
+    `SourceFootprints.pixels_by_leaf`.
 
     Parameters
     ----------
     image, variance : ndarray, shape (ny, nx)
         Background-subtracted image and its variance.
-    labels : ndarray of int32
-        Leaf label image of all footprints (0 = sky).
+    footprints : `lsstlite.meas.footprints.SourceFootprints`
+        Footprints of all sources (their leaf label image and its pixel grouping).
     usable : ndarray of bool
         Pixels usable to estimate the noise (sky, unmasked).
     noise_source : {"measure", "variance"}
@@ -80,24 +81,19 @@ class NoiseReplacer:
         Random seed (the same seed gives the same measurements).
     """
 
-    def __init__(self, image: np.ndarray, variance: np.ndarray, labels: np.ndarray,
-                 usable: np.ndarray, noise_source: str = "measure", seed: int = 1):
+    def __init__(self, image: np.ndarray, variance: np.ndarray, footprints, usable: np.ndarray,
+                 noise_source: str = "measure", seed: int = 1):
         self.image = image
-        flat_labels = labels.ravel()
-        # footprint pixels as flat indices grouped by label (label k: _order[_starts[k-1]:_starts[k]])
-        in_footprint = np.flatnonzero(flat_labels)
-        in_footprint = in_footprint[np.argsort(flat_labels[in_footprint], kind="stable")]
-        counts = np.bincount(flat_labels, minlength=1)
-        self._starts = np.concatenate([[0], np.cumsum(counts[1:])])
-        self._order = in_footprint
+        self.footprints = footprints
+        order, _ = footprints.pixels_by_leaf
         rng = np.random.default_rng(seed)
-        count = in_footprint.size
+        count = order.size
         if noise_source == "variance":
-            sigma = np.sqrt(np.clip(variance.ravel()[in_footprint], 0, None))
+            sigma = np.sqrt(np.clip(variance.ravel()[order], 0, None))
             noise = rng.standard_normal(count) * sigma
             self.mean, self.sigma = 0.0, float(np.median(sigma)) if count else 0.0
         elif noise_source == "measure":
-            sky = image[usable & (labels == 0)]
+            sky = image[usable & (footprints.labels == 0)]
             # a 500 000-pixel subsample knows the noise level to ~0.1%, plenty for noise
             self.mean, self.sigma = clipped_mean_std(sky, max_samples=500_000)
             if not np.isfinite(self.sigma):
@@ -106,24 +102,19 @@ class NoiseReplacer:
         else:
             msg = f"noiseSource {noise_source!r}: expected 'measure' or 'variance'"
             raise ValueError(msg)
+        self._noise = noise.astype(image.dtype)
         self.working = image.copy()
-        self.working.ravel()[in_footprint] = noise.astype(image.dtype)
-        self._noise = self.working.copy()
-
-    def _pixels(self, labels: np.ndarray) -> np.ndarray:
-        labels = labels[(labels > 0) & (labels < self._starts.size)]
-        if labels.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([self._order[self._starts[k - 1]:self._starts[k]] for k in labels])
+        self.working.ravel()[order] = self._noise
+        self._inserted = np.zeros(0, dtype=np.int64)
 
     def insert(self, own_labels: np.ndarray) -> np.ndarray:
         """Restore the pixels of ``own_labels`` in the working image and return it."""
-        pixels = self._pixels(np.unique(own_labels))
+        self._inserted = self.footprints.pixels_of(own_labels)
+        pixels = self.footprints.pixels_by_leaf[0][self._inserted]
         self.working.ravel()[pixels] = self.image.ravel()[pixels]
-        self._inserted = pixels
         return self.working
 
     def remove(self) -> None:
         """Put the noise back on the pixels of the last `insert`."""
-        pixels = self._inserted
-        self.working.ravel()[pixels] = self._noise.ravel()[pixels]
+        pixels = self.footprints.pixels_by_leaf[0][self._inserted]
+        self.working.ravel()[pixels] = self._noise[self._inserted]

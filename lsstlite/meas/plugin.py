@@ -97,13 +97,13 @@ class MeasurementPlugin:
         Any non-zero ``bits`` also sets the general ``flag``.
         """
         bits = np.asarray(bits)
+        present = int(np.bitwise_or.reduce(bits)) if bits.size else 0
+        if present == 0:
+            return
         for bit, suffix in table.items():
-            hit = (bits & bit) != 0
-            if hit.any():
-                catalog[f"{self.name}_{suffix}"][rows[hit]] = True
-        failed = bits != 0
-        if failed.any():
-            catalog[self.flag][rows[failed]] = True
+            if present & bit:
+                catalog[f"{self.name}_{suffix}"][rows[(bits & bit) != 0]] = True
+        catalog[self.flag][rows[bits != 0]] = True
 
     def measure(self, ctx) -> None:
         """Measure the sources ``ctx.rows``; subclasses override."""

@@ -155,7 +155,7 @@ class SingleFrameMeasurementTask(Task):
         if self.config.doReplaceWithNoise:
             planes = exposure.planes
             bad = planes.bitmask(*[p for p in ("BAD", "SAT", "NO_DATA", "EDGE") if p in planes])
-            replacer = NoiseReplacer(exposure.image, exposure.variance, footprints.labels,
+            replacer = NoiseReplacer(exposure.image, exposure.variance, footprints,
                                      (exposure.mask & bad) == 0, self.config.noiseSource,
                                      self.config.noiseSeed)
             related = _related_rows(np.asarray(catalog["id"]), parents)

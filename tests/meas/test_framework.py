@@ -101,3 +101,37 @@ def test_plugin_exception_sets_flags_not_abort(caplog):
     assert catalog["test_Exploding_flag"].all()
     assert result.failures["test_Exploding"] == len(catalog)
     assert np.isfinite(catalog["base_PsfFlux_instFlux"]).all()
+
+
+def test_pixels_by_leaf_groups_every_footprint_pixel():
+    exposure, footprints, positions, fluxes = star_field(3)
+    order, starts = footprints.pixels_by_leaf
+    flat = footprints.labels.ravel()
+    assert order.size == np.count_nonzero(flat)
+    for leaf in range(1, footprints.labels.max() + 1):
+        np.testing.assert_array_equal(order[starts[leaf]:starts[leaf + 1]],
+                                      np.flatnonzero(flat == leaf))
+    both = order[footprints.pixels_of(np.array([3, 1]))]
+    np.testing.assert_array_equal(np.sort(both), np.flatnonzero((flat == 1) | (flat == 3)))
+
+
+def test_noise_replacer_inserts_and_removes_exactly():
+    from lsstlite.meas.noise import NoiseReplacer
+
+    exposure, footprints, positions, fluxes = star_field(4)
+    image = exposure.image
+    replacer = NoiseReplacer(image, exposure.variance, footprints, np.ones(image.shape, bool))
+    labels = footprints.labels
+    noise = replacer.working.copy()
+    sky = labels == 0
+    np.testing.assert_array_equal(noise[sky], image[sky])
+    # the replacement noise has the sky's statistics (mean 0, sigma 5; n ~ 1e3 pixels)
+    replaced = noise[~sky]
+    assert abs(replaced.mean()) < 5 * SKY_SIGMA / np.sqrt(replaced.size)
+    assert abs(replaced.std() / SKY_SIGMA - 1) < 5 / np.sqrt(2 * replaced.size)
+    working = replacer.insert(np.array([2]))
+    mine = labels == 2
+    np.testing.assert_array_equal(working[mine], image[mine])
+    np.testing.assert_array_equal(working[~mine], noise[~mine])
+    replacer.remove()
+    np.testing.assert_array_equal(replacer.working, noise)

@@ -85,3 +85,33 @@ def test_local_background_and_variance_without_usable_pixels():
     assert cat["base_Variance_flag_emptyFootprint"][0]
     assert not cat["base_LocalBackground_flag"][1:].any()
     assert not cat["base_Variance_flag"][1:].any()
+
+
+def test_pixel_flags_of_a_deblended_parent_come_from_its_children():
+    from lsstlite.meas.footprints import SourceFootprints
+
+    exposure, fp, positions, _ = star_field(seed=9)
+    n = len(fp)
+    # one more row: a parent (leaf 0) whose children are rows 0 and 1
+    parents = fp.select(np.array([0, 0]))
+    footprints = SourceFootprints(fp.labels, np.append(fp.leaf, 0),
+                                  np.vstack([fp.bbox, parents.bbox[:1]]),
+                                  np.append(fp.npix, fp.npix[0] + fp.npix[1]),
+                                  np.append(fp.peak_x, fp.peak_x[0]),
+                                  np.append(fp.peak_y, fp.peak_y[0]),
+                                  np.append(fp.peak_value, fp.peak_value[0]))
+    ys, xs = np.nonzero(fp.labels == fp.leaf[1])
+    exposure.mask[ys[0], xs[0]] |= exposure.planes.bitmask("SAT")
+    config = SingleFrameMeasurementTask.ConfigClass()
+    config.plugins.names = ["base_PixelFlags", "base_SdssCentroid"]
+    for name in ("shape", "psfShape", "apFlux", "modelFlux", "psfFlux", "gaussianFlux",
+                 "calibFlux"):
+        setattr(config.slots, name, None)
+    schema = Schema()
+    task = SingleFrameMeasurementTask(schema=schema, config=config)
+    catalog = SourceCatalog(schema, n + 1)
+    catalog["id"] = np.arange(1, n + 2)
+    catalog["parent"][:2] = n + 1
+    task.run(catalog, exposure, footprints)
+    saturated = catalog["base_PixelFlags_flag_saturated"]
+    assert saturated[1] and saturated[n] and not saturated[0] and not saturated[2:n].any()

@@ -58,33 +58,35 @@ class PixelFlagsPlugin(MeasurementPlugin):
         center = {k: _PLANES[k] for k in _CENTER}
         center.update({p: p for p in self.config.masksFpCenter})
         planes = exposure.planes
-        owned = self._planes_in_footprints(ctx, [v for v in anywhere.values() if v in planes])
+        row_bits = self._mask_bits_in_footprints(ctx)
         for suffix, plane in anywhere.items():
             if plane in planes:
-                catalog[f"{self.name}_flag_{suffix}"][rows[owned[plane]]] = True
+                hit = (row_bits & planes.bitmask(plane)) != 0
+                catalog[f"{self.name}_flag_{suffix}"][rows[hit]] = True
         cx = np.clip(ix, 1, nx - 2)
         cy = np.clip(iy, 1, ny - 2)
         dy, dx = np.mgrid[-1:2, -1:2]
         around = exposure.mask[cy[:, None] + dy.ravel()[None, :], cx[:, None] + dx.ravel()[None, :]]
+        around_bits = np.bitwise_or.reduce(around, axis=1)
         for suffix, plane in center.items():
             if plane in planes:
-                hit = ((around & planes.bitmask(plane)) != 0).any(axis=1) & ~off
+                hit = ((around_bits & planes.bitmask(plane)) != 0) & ~off
                 catalog[f"{self.name}_flag_{suffix}Center"][rows[hit]] = True
 
     @staticmethod
-    def _planes_in_footprints(ctx, plane_names: list[str]) -> dict[str, np.ndarray]:
-        """For each plane, whether it is set anywhere in each batch source's footprint."""
-        labels = ctx.footprints.labels
-        nlab = int(labels.max()) + 1
-        # one pass over the frame: the (few) masked footprint pixels, then per plane
-        masked = (ctx.exposure.mask != 0) & (labels > 0)
-        pixel_labels = labels[masked]
-        pixel_bits = ctx.exposure.mask[masked]
-        own_rows = [ctx.own[r] for r in ctx.rows]
-        result = {}
-        for plane in plane_names:
-            bit = ctx.exposure.planes.bitmask(plane)
-            hit_labels = np.zeros(nlab, dtype=bool)
-            hit_labels[pixel_labels[(pixel_bits & bit) != 0]] = True
-            result[plane] = np.array([hit_labels[own].any() for own in own_rows], dtype=bool)
-        return result
+    def _mask_bits_in_footprints(ctx) -> np.ndarray:
+        """OR of the mask over the footprint pixels of each batch source (its own leaves)."""
+        footprints = ctx.footprints
+        order, starts = footprints.pixels_by_leaf
+        counts = np.diff(starts)
+        leaf_bits = np.zeros(counts.size, dtype=np.int32)
+        filled = np.flatnonzero(counts)
+        if filled.size:
+            # each segment starts at a filled leaf and runs over it and the empty leaves after it
+            leaf_bits[filled] = np.bitwise_or.reduceat(ctx.exposure.mask.ravel()[order],
+                                                       starts[filled])
+        leaf = footprints.leaf[ctx.rows]
+        row_bits = leaf_bits[leaf]
+        for i in np.flatnonzero(leaf == 0):  # deblended parents own their children's leaves
+            row_bits[i] = np.bitwise_or.reduce(leaf_bits[ctx.own[ctx.rows[i]]])
+        return row_bits
