@@ -1,9 +1,11 @@
 """Pixel-PCA PSF model with spatially varying coefficients (LSST's ``pca`` determiner).
 
-Star stamps are re-centred on their centroids (Fourier shifts) and flux-normalised; a PCA of
-the stamps gives eigen-images, and each eigen-image's coefficient is fitted as a polynomial of
-``spatial_order`` in the frame position. Stars whose residuals are outliers are rejected and the
-fit repeated.
+Star stamps are re-centred on their centroids (Fourier shifts) and flux-normalised; masked
+pixels (cosmic rays, bad columns, ...) get zero weight. A PCA of the stamps gives eigen-images,
+and the coefficient of each eigen-image is a polynomial of ``spatial_order`` in the frame
+position, fitted to the stamp pixels themselves (inverse-variance weighted, as LSST's spatial
+kernel fit) rather than to per-star projections. Stars whose residuals are outliers are rejected
+and the fit repeated.
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ class PcaPsfModel:
         return images / images.sum(axis=(1, 2))[:, None, None]
 
 
+def _grow_by_one(mask: np.ndarray) -> np.ndarray:
+    """``mask`` and the 4-neighbours of its pixels."""
+    grown = mask.copy()
+    grown[1:, :] |= mask[:-1, :]
+    grown[:-1, :] |= mask[1:, :]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    return grown
+
+
 def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray,
                         x: np.ndarray, y: np.ndarray, size: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,7 +86,10 @@ def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray
     image, variance : ndarray, shape (ny, nx)
         Background-subtracted image and its variance.
     bad : ndarray of bool
-        Pixels that must not fall in a stamp's core (radius ``size // 4``).
+        Masked pixels (cosmic rays, bad columns, saturation, edges). A star with one in its
+        core (radius ``size // 4``) gives no stamp; elsewhere in a stamp they are replaced by
+        the background level (0) before the shift and, with their 4-neighbours (reached by the
+        shift's interpolation), get zero weight.
     x, y : ndarray
         Star centroids (0-based pixels).
     size : int
@@ -85,7 +100,7 @@ def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray
     stamps : ndarray, shape (n, size, size)
         Re-centred stamps normalised to unit sum.
     weights : ndarray, shape (n, size, size)
-        Inverse variance of the normalised stamps.
+        Inverse variance of the normalised stamps; 0 on masked pixels.
     used : ndarray of bool
         Which of the input stars gave a stamp.
     """
@@ -95,24 +110,38 @@ def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray
     stamps, weights, used = [], [], np.zeros(len(x), bool)
     yy, xx = np.mgrid[-half: half + 1, -half: half + 1]
     core = xx**2 + yy**2 <= (size // 4) ** 2
+    inner = (slice(pad, -pad), slice(pad, -pad))
     for i, (xc, yc) in enumerate(zip(x, y)):
         ix, iy = int(round(xc)), int(round(yc))
         if ix - half - pad < 0 or iy - half - pad < 0 or ix + half + pad >= nx or iy + half + pad >= ny:
             continue
         sl = (slice(iy - half - pad, iy + half + pad + 1), slice(ix - half - pad, ix + half + pad + 1))
-        if bad[iy - half: iy + half + 1, ix - half: ix + half + 1][core].any():
+        masked = bad[sl]
+        if masked[inner][core].any():
             continue
-        shifted = shift_image(image[sl], ix - xc, iy - yc)[pad:-pad, pad:-pad]
+        shifted = shift_image(np.where(masked, 0.0, image[sl]), ix - xc, iy - yc)[inner]
         total = shifted.sum()
         if not total > 0:
             continue
-        var = variance[sl][pad:-pad, pad:-pad].astype(float)
+        var = variance[sl][inner].astype(float)
+        good = (var > 0) & ~_grow_by_one(masked)[inner]
         stamps.append(shifted / total)
-        weights.append(np.where(var > 0, total**2 / np.where(var > 0, var, 1.0), 0.0))
+        weights.append(np.where(good, total**2 / np.where(good, var, 1.0), 0.0))
         used[i] = True
     if not stamps:
         return np.zeros((0, size, size)), np.zeros((0, size, size)), used
     return np.array(stamps), np.array(weights), used
+
+
+def _fit_spatial(flat: np.ndarray, wflat: np.ndarray, terms: np.ndarray, comps: np.ndarray) -> np.ndarray:
+    """Polynomial coefficients, shape (ncomp, nterms), of the eigen-image amplitudes that
+    minimise the inverse-variance weighted residuals of every pixel of every stamp."""
+    ncomp, nterms = comps.shape[0], terms.shape[1]
+    sqrt_w = np.sqrt(wflat)
+    design = np.einsum("it,cp->ipct", terms, comps) * sqrt_w[:, :, None, None]
+    solution, *_ = np.linalg.lstsq(design.reshape(-1, ncomp * nterms), (flat * sqrt_w).ravel(),
+                                   rcond=None)
+    return solution.reshape(ncomp, nterms)
 
 
 def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -120,6 +149,12 @@ def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.nd
                 spatial_order: int = 2, n_iter: int = 3, reject_sigma: float = 3.0
                 ) -> tuple[PcaPsfModel, np.ndarray, np.ndarray]:
     """Fit a PCA PSF to normalised star stamps.
+
+    The eigen-images are the principal components of the stamps (each weighted by its typical
+    pixel S/N; masked pixels filled with the weighted mean stamp). The polynomial fields of
+    their amplitudes are then fitted to all stamp pixels at once with the pixel weights, so
+    bright stars and unmasked pixels carry the fit; fitting per-star projections instead lets
+    noise and masked pixels of a few stars near a corner swing the extrapolated PSF there.
 
     Parameters
     ----------
@@ -153,9 +188,12 @@ def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.nd
     used = np.ones(n, bool)
     flat = stamps.reshape(n, -1)
     wflat = weights.reshape(n, -1)
+    valid = wflat > 0
     # weight each star by its typical pixel S/N so that faint, noisy stamps do not define the
-    # eigen-images or the spatial fit
-    row_weight = np.sqrt(np.median(wflat, axis=1))
+    # eigen-images
+    with np.errstate(invalid="ignore"):
+        row_weight = np.nan_to_num(np.sqrt(np.nanmedian(np.where(valid, wflat, np.nan), axis=1)))
+    dof = np.maximum(valid.sum(axis=1) - 1, 1)
     u, v = PcaPsfModel(np.zeros((1, k, k)), np.zeros((1, 1)), 0, bbox)._normalised(x, y)
     for _ in range(max(n_iter, 1)):
         m = int(used.sum())
@@ -163,18 +201,17 @@ def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.nd
         while order > 0 and (order + 1) * (order + 2) // 2 > max(m // 2, 1):
             order -= 1
         ncomp = max(1, min(n_components, m - 1 if m > 1 else 1))
-        _, _, vt = np.linalg.svd(flat[used] * row_weight[used, None], full_matrices=False)
+        wsum = wflat[used].sum(axis=0)
+        mean = (wflat[used] * flat[used]).sum(axis=0) / np.where(wsum > 0, wsum, 1.0)
+        filled = np.where(valid, flat, mean)
+        _, _, vt = np.linalg.svd(filled[used] * row_weight[used, None], full_matrices=False)
         comps = vt[:ncomp]
-        if comps[0].sum() < 0:
-            comps[0] = -comps[0]
-        amps = flat @ comps.T  # orthonormal rows: projections are the least-squares amplitudes
         terms = _poly_terms(u, v, order)
-        rw = row_weight[used, None]
-        coeffs, *_ = np.linalg.lstsq(terms[used] * rw, amps[used] * rw, rcond=None)
-        model = PcaPsfModel(comps.reshape(ncomp, k, k), coeffs.T, order, bbox)
-        predicted = (terms @ coeffs) @ comps
+        coeffs = _fit_spatial(flat[used], wflat[used], terms[used], comps)
+        model = PcaPsfModel(comps.reshape(ncomp, k, k), coeffs, order, bbox)
+        predicted = (terms @ coeffs.T) @ comps
         predicted /= predicted.sum(axis=1, keepdims=True)
-        chi2 = (wflat * (flat - predicted) ** 2).sum(axis=1) / max(k * k - ncomp, 1)
+        chi2 = (wflat * (flat - predicted) ** 2).sum(axis=1) / dof
         med = np.median(chi2[used])
         mad = 1.4826 * np.median(np.abs(chi2[used] - med))
         new_used = chi2 <= med + reject_sigma * max(mad, 1e-12 * med)
