@@ -59,6 +59,14 @@ class SipFitResult:
         Number of used matches.
     order : int
         Forward polynomial order.
+    crpix0 : tuple of float
+        Reference pixel (0-based) about which the polynomial is expanded.
+    norm : float
+        Scale of the polynomial variables: ``u = (x - crpix0[0]) / norm``.
+    covariance_arcsec2 : `numpy.ndarray`
+        Covariance (arcsec²) of the coefficients of the ``xi`` polynomial (the same for
+        ``eta``): the weighted least-squares covariance scaled by the reduced chi-square of the
+        used matches, so it holds for relative weights too.
     """
 
     wcs: object
@@ -68,6 +76,23 @@ class SipFitResult:
     median_arcsec: float
     n_used: int
     order: int
+    crpix0: tuple[float, float]
+    norm: float
+    covariance_arcsec2: np.ndarray
+
+    def position_error_arcsec(self, x, y) -> np.ndarray:
+        """Predicted 1-sigma error of the fitted WCS at pixel positions (0-based), arcsec.
+
+        The root of the summed variances of the two tangent-plane coordinates (the rms
+        length of the 2-D error vector), from the fit's covariance: how well the matches
+        constrain the polynomial there. At the frame corners, beyond most matches, it is
+        several times the error at the centre.
+        """
+        u = (np.asarray(x, float) - self.crpix0[0]) / self.norm
+        v = (np.asarray(y, float) - self.crpix0[1]) / self.norm
+        design = _design(u, v, _terms(self.order))
+        var = np.einsum("...i,ij,...j->...", design, self.covariance_arcsec2, design)
+        return np.sqrt(2.0 * var)
 
 
 def _unit(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
@@ -131,6 +156,9 @@ class _LinearSolution:
                 break
             crval = _deproject(coeffs[0, 0], coeffs[0, 1], crval)
         self.crval, self.coeffs = crval, coeffs
+        resid = (target - design @ coeffs) * 3600.0
+        dof = max(2 * (len(u) - len(terms)), 1)
+        self.covariance_arcsec2 = np.linalg.inv(design.T @ design) * np.sum(resid**2) / dof
 
     def residuals_arcsec(self, u, v, vec):
         xi, eta = _project(vec, self.crval)
@@ -296,4 +324,5 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     return SipFitResult(wcs=wcs, used=used, separation_arcsec=sep,
                         rms_arcsec=float(np.sqrt(np.mean(sep[used] ** 2))),
                         median_arcsec=float(np.median(sep[used])), n_used=int(used.sum()),
-                        order=order)
+                        order=order, crpix0=crpix0, norm=norm,
+                        covariance_arcsec2=sol.covariance_arcsec2)

@@ -174,7 +174,10 @@ class AstrometryTask(Task):
             (rad), ``src_coord_ra``, ``src_coord_dec`` (rad), ``separation`` (arcsec),
             ``ref_<band>_flux``/``ref_<band>_fluxErr`` (nJy) when the band is known; None
             without a reference catalogue), ``refCat``, ``band``, ``numMatches``,
-            ``rmsArcsec``, ``medianArcsec`` (None without matches), ``fitted`` (bool).
+            ``rmsArcsec``, ``medianArcsec`` (None without matches), ``fitted`` (bool),
+            ``fit`` (the `lsstlite.astrom.sip.SipFitResult`, whose
+            ``position_error_arcsec(x, y)`` is the predicted error of the WCS anywhere on the
+            frame; None when nothing was fitted).
 
         Raises
         ------
@@ -192,7 +195,7 @@ class AstrometryTask(Task):
             setSkyCoords(sourceCat, exposure.wcs)
             self.metadata.update(numMatches=0, fitted=False)
             return Struct(wcs=exposure.wcs, matches=None, refCat=None, band=None, numMatches=0,
-                          rmsArcsec=None, medianArcsec=None, fitted=False)
+                          rmsArcsec=None, medianArcsec=None, fitted=False, fit=None)
         loaded = loader.loadExposure(exposure)
         ref, band = loaded.refCat, loaded.band
         selected = np.flatnonzero(self.selectSources(sourceCat))
@@ -218,7 +221,7 @@ class AstrometryTask(Task):
         try:
             if cfg.forceKnownWcs:
                 match = match_to_reference(x, y, ref.ra, ref.dec, exposure.wcs, **match_kw)
-                wcs, n_iter = exposure.wcs, 0
+                wcs, n_iter, fit = exposure.wcs, 0, None
                 src_idx, ref_idx = match.source_index, match.ref_index
                 used = np.ones(src_idx.size, bool)
             else:
@@ -229,9 +232,9 @@ class AstrometryTask(Task):
                                             weights=self._weights(sourceCat, selected,
                                                                   exposure.wcs),
                                             **match_kw)
-                wcs, n_iter = solution.wcs, solution.n_iter
+                wcs, n_iter, fit = solution.wcs, solution.n_iter, solution.fit
                 src_idx, ref_idx = solution.match.source_index, solution.match.ref_index
-                used = solution.fit.used
+                used = fit.used
         except (MatchError, SipFitError) as err:
             msg = f"astrometry failed: {err}"
             raise TaskError(msg) from None
@@ -257,8 +260,16 @@ class AstrometryTask(Task):
                       median, n_iter)
         self.metadata.update(numMatches=n, rmsArcsec=rms, medianArcsec=median,
                              numIterations=n_iter, fitted=not cfg.forceKnownWcs)
+        if fit is not None:
+            gx, gy = np.meshgrid(np.linspace(-0.5, exposure.width - 0.5, 21),
+                                 np.linspace(-0.5, exposure.height - 0.5, 21))
+            worst = float(fit.position_error_arcsec(gx, gy).max())
+            self.log.info("Predicted WCS error (1 sigma): %.3f\" at worst over the frame",
+                          worst)
+            self.metadata["maxPredictedErrorArcsec"] = worst
         return Struct(wcs=wcs, matches=matches, refCat=ref, band=band, numMatches=n,
-                      rmsArcsec=rms, medianArcsec=median, fitted=not cfg.forceKnownWcs)
+                      rmsArcsec=rms, medianArcsec=median, fitted=not cfg.forceKnownWcs,
+                      fit=fit)
 
     @staticmethod
     def _match_table(sourceCat, rows, ref, ref_idx, sep, band):
