@@ -14,7 +14,7 @@ import os
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["FpmPlanes", "read_fpm", "SDSS_TO_LSST_PLANE"]
+__all__ = ["FpmPlanes", "rasterize_spans", "read_fpm", "SDSS_TO_LSST_PLANE"]
 
 log = logging.getLogger("lsstlite.io.sdss")
 
@@ -75,11 +75,38 @@ def _plane_spans(table, path: str, plane: str) -> np.ndarray:
     return spans
 
 
-def _spans_to_bool(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Rasterise (y, x1, x2) spans (x inclusive): rows outside ``shape`` dropped, x clipped."""
-    from lsstlite.kernels.spans import rasterize_spans
+def rasterize_spans(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Boolean image of the pixels covered by spans.
 
-    return rasterize_spans(spans[:, 0], spans[:, 1], spans[:, 2], shape)
+    Parameters
+    ----------
+    spans : `numpy.ndarray`
+        Integer ``(n, 3)`` array of ``(y, x1, x2)``, x range inclusive.
+    shape : (int, int)
+        ``(nrow, ncol)`` of the output. Spans on rows outside it are dropped; columns are
+        clipped to it; spans with ``x2 < x1`` (after clipping) are empty.
+
+    Returns
+    -------
+    image : `numpy.ndarray`
+        bool ``[y, x]``, True where any span covers the pixel.
+
+    Notes
+    -----
+    Plain numpy (the covered pixels' flat indices from one ``repeat``): as fast as a Numba
+    loop for the ~10^5 pixels of an fpM, and reading a frame then needs no Numba.
+    """
+    nrow, ncol = shape
+    y = spans[:, 0]
+    lo = np.maximum(spans[:, 1], 0)
+    hi = np.minimum(spans[:, 2], ncol - 1)
+    keep = (y >= 0) & (y < nrow) & (hi >= lo)
+    y, lo, hi = y[keep], lo[keep], hi[keep]
+    lengths = hi - lo + 1
+    ends = np.cumsum(lengths)
+    out = np.zeros(nrow * ncol, dtype=bool)
+    out[np.repeat(y * ncol + lo - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)] = True
+    return out.reshape(nrow, ncol)
 
 
 def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> FpmPlanes:
@@ -125,5 +152,5 @@ def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> F
                 msg = f"{path}: plane {name} (value {value}) has no HDU {hdu_index}"
                 raise ValueError(msg)
             spans = _plane_spans(hdus[hdu_index].data, path, name)
-            planes[name] = _spans_to_bool(spans, shape)
+            planes[name] = rasterize_spans(spans, shape)
     return planes

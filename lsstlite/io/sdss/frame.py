@@ -144,7 +144,7 @@ def _mask(fpm_path: Path | None, shape: tuple[int, int], info: SdssFrameInfo,
             continue
         name = SDSS_TO_LSST_PLANE.get(sdss_name, sdss_name)
         bit = planes.add(name)
-        mask[pixels] |= np.int32(1 << bit)
+        np.bitwise_or(mask, np.int32(1 << bit), out=mask, where=pixels)
         info.mask_planes[sdss_name] = name
         log.debug("%s: fpM plane %s -> %s: %d pixels", fpm_path.name, sdss_name, name,
                   int(pixels.sum()))
