@@ -135,13 +135,20 @@ def extract_star_stamps(image: np.ndarray, variance: np.ndarray, bad: np.ndarray
 
 def _fit_spatial(flat: np.ndarray, wflat: np.ndarray, terms: np.ndarray, comps: np.ndarray) -> np.ndarray:
     """Polynomial coefficients, shape (ncomp, nterms), of the eigen-image amplitudes that
-    minimise the inverse-variance weighted residuals of every pixel of every stamp."""
+    minimise the inverse-variance weighted residuals of every pixel of every stamp.
+
+    Solved through the normal equations, accumulated per star: the design matrix of every
+    pixel of every stamp is never formed.
+    """
     ncomp, nterms = comps.shape[0], terms.shape[1]
-    sqrt_w = np.sqrt(wflat)
-    design = np.einsum("it,cp->ipct", terms, comps) * sqrt_w[:, :, None, None]
-    solution, *_ = np.linalg.lstsq(design.reshape(-1, ncomp * nterms), (flat * sqrt_w).ravel(),
-                                   rcond=None)
-    return solution.reshape(ncomp, nterms)
+    gram = np.einsum("cp,ip,dp->icd", comps, wflat, comps, optimize=True)  # per star: E W E^T
+    normal = np.einsum("it,icd,is->ctds", terms, gram, terms, optimize=True)
+    normal = normal.reshape(ncomp * nterms, ncomp * nterms)
+    rhs = np.einsum("it,cp,ip->ct", terms, comps, wflat * flat, optimize=True).ravel()
+    scale = np.sqrt(np.diag(normal))
+    scale[scale == 0] = 1.0
+    solution, *_ = np.linalg.lstsq(normal / np.outer(scale, scale), rhs / scale, rcond=None)
+    return (solution / scale).reshape(ncomp, nterms)
 
 
 def fit_pca_psf(stamps: np.ndarray, weights: np.ndarray, x: np.ndarray, y: np.ndarray,
