@@ -43,6 +43,8 @@ APERTURE_TRUNCATED = 2
 SINC_COEFFS_TRUNCATED = 4
 DEFAULT_RADII = (3.0, 4.5, 6.0, 9.0, 12.0, 17.0, 25.0, 35.0, 50.0, 70.0)
 _LANCZOS_ORDER = 5
+_TAPS = 2 * _LANCZOS_ORDER + 1
+_VECTOR = 16  # patch columns are padded to a multiple of this (AVX-512: 2 x 8 doubles)
 
 
 def _bessel_j1(x: np.ndarray) -> np.ndarray:
@@ -92,6 +94,23 @@ def sinc_coefficients(radius: float) -> np.ndarray:
         msg = f"radius: must be positive, got {radius}"
         raise ValueError(msg)
     return _sinc_coefficients_cached(float(radius))
+
+
+@lru_cache(maxsize=16)
+def _sinc_stack(radii: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coefficient images of ``radii`` centred in one [n, Wmax, Wmax] array, their squares
+    (for the variance sums) and half-widths; read-only, cached per radius set."""
+    sinc = [sinc_coefficients(r) for r in radii]
+    size = max((c.shape[0] for c in sinc), default=1)
+    coeffs = np.zeros((len(sinc), size, size))
+    for k, c in enumerate(sinc):
+        off = (size - c.shape[0]) // 2
+        coeffs[k, off: off + c.shape[0], off: off + c.shape[0]] = c
+    squares = coeffs * coeffs
+    halfwidths = np.array([(c.shape[0] - 1) // 2 for c in sinc], dtype=np.int64)
+    for arr in (coeffs, squares, halfwidths):
+        arr.setflags(write=False)
+    return coeffs, squares, halfwidths
 
 
 @njit(cache=True, nogil=True)
@@ -161,37 +180,60 @@ def _run_sums(row, vrow, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _exact_circle(image, variance, x, y, r, colc):
-    """Exact-overlap sum and variance of a circle; returns (flux, var, truncated).
+def _exact_circles(image, variance, x, y, radii, flux, var, colc, edge):
+    """Exact-overlap sums of concentric circles (``radii`` ascending) into ``flux``, ``var``.
 
-    The run of pixels of a row wholly inside the circle is summed directly; boundary
-    pixels get the exact overlap w as a difference of corner areas, and contribute w·D, w²·V.
-    ``colc`` is scratch of length ≥ 2r + 3.
+    Rows are visited once for all radii. In each row the run of pixels wholly inside circle k
+    contains that of circle k − 1, so its sums extend the previous run's by the pixels on
+    either side: the largest circle's inside pixels are read once. Boundary pixels get the
+    exact overlap w as a difference of corner areas and contribute w·D, w²·V. ``colc`` is
+    scratch of shape ≥ (len(radii), 2·max(radii) + 3), ``edge`` of shape ≥ (len(radii), 3).
     """
     ny, nx = image.shape
-    truncated = x - r < -0.5 or y - r < -0.5 or x + r > nx - 0.5 or y + r > ny - 0.5
-    iy0 = max(0, int(math.floor(y - r + 0.5)))
-    iy1 = min(ny - 1, int(math.ceil(y + r - 0.5)))
-    cx0 = max(0, int(math.floor(x - r + 0.5)))
-    cx1 = min(nx - 1, int(math.ceil(x + r - 0.5)))
-    cr = _chord_primitive(r, r)
-    for ix in range(cx0, cx1 + 2):
-        colc[ix - cx0] = _chord_primitive(min(max(ix - 0.5 - x, -r), r), r)
-    flux = 0.0
-    var = 0.0
+    nr = radii.shape[0]
+    rmax = radii[nr - 1]
+    iy0 = max(0, int(math.floor(y - rmax + 0.5)))
+    iy1 = min(ny - 1, int(math.ceil(y + rmax - 0.5)))
+    cx0 = max(0, int(math.floor(x - rmax + 0.5)))
+    cx1 = min(nx - 1, int(math.ceil(x + rmax - 0.5)))
     f_lo = iy0 - 0.5 - y
-    t_lo = math.sqrt(max(0.0, r * r - f_lo * f_lo))
-    ct_lo = _chord_primitive(t_lo, r)
+    for k in range(nr):
+        r = radii[k]
+        cr = _chord_primitive(r, r)
+        for ix in range(cx0, cx1 + 2):
+            e = ix - 0.5 - x
+            colc[k, ix - cx0] = cr if e >= r else (-cr if e <= -r else _chord_primitive(e, r))
+        t = math.sqrt(max(0.0, r * r - f_lo * f_lo))
+        edge[k, 0] = t
+        edge[k, 1] = _chord_primitive(t, r) if t > 0.0 else 0.0
+        edge[k, 2] = cr
+        flux[k] = 0.0
+        var[k] = 0.0
     for iy in range(iy0, iy1 + 1):
-        f_hi = f_lo + 1.0
-        t_hi = math.sqrt(max(0.0, r * r - f_hi * f_hi))
-        ct_hi = _chord_primitive(t_hi, r)
+        f_lo = iy - 0.5 - y
+        f_hi = iy + 0.5 - y
         dy = iy - y
         ady = abs(dy)
         near = max(0.0, ady - 0.5)
-        if near < r:
+        far = ady + 0.5
+        row = image[iy]
+        vrow = variance[iy]
+        run_a = 0
+        run_b = -1
+        run_f = 0.0
+        run_v = 0.0
+        for k in range(nr):
+            r = radii[k]
+            t_lo = edge[k, 0]
+            ct_lo = edge[k, 1]
+            t_hi = math.sqrt(max(0.0, r * r - f_hi * f_hi))
+            ct_hi = _chord_primitive(t_hi, r) if t_hi > 0.0 else 0.0
+            edge[k, 0] = t_hi
+            edge[k, 1] = ct_hi
+            if near >= r:
+                continue
+            cr = edge[k, 2]
             outer = math.sqrt(r * r - near * near)
-            far = ady + 0.5
             inner = math.sqrt(r * r - far * far) if far < r else -1.0
             ix0 = max(cx0, int(math.floor(x - outer + 0.5)))
             ix1 = min(cx1, int(math.ceil(x + outer - 0.5)))
@@ -201,12 +243,18 @@ def _exact_circle(image, variance, x, y, r, colc):
             if ia > ib:
                 ia = ix1 + 1
                 ib = ix1
-            row = image[iy]
-            vrow = variance[iy]
-            if ia <= ib:
-                f_run, v_run = _run_sums(row, vrow, ia, ib)
-                flux += f_run
-                var += v_run
+            else:
+                if run_a > run_b:
+                    run_f, run_v = _run_sums(row, vrow, ia, ib)
+                else:
+                    f_left, v_left = _run_sums(row, vrow, ia, run_a - 1)
+                    f_right, v_right = _run_sums(row, vrow, run_b + 1, ib)
+                    run_f += f_left + f_right
+                    run_v += v_left + v_right
+                run_a = ia
+                run_b = ib
+                flux[k] += run_f
+                var[k] += run_v
             for seg in range(2):
                 if seg == 0:
                     a = ix0
@@ -217,50 +265,122 @@ def _exact_circle(image, variance, x, y, r, colc):
                 if a > b:
                     continue
                 e = a - 0.5 - x
-                ce = colc[a - cx0]
+                ce = colc[k, a - cx0]
                 d_left = (_corner_area(e, ce, f_hi, t_hi, ct_hi, cr)
                           - _corner_area(e, ce, f_lo, t_lo, ct_lo, cr))
+                f_seg = 0.0
+                v_seg = 0.0
                 for ix in range(a, b + 1):
                     e = ix + 0.5 - x
-                    ce = colc[ix + 1 - cx0]
+                    ce = colc[k, ix + 1 - cx0]
                     d_right = (_corner_area(e, ce, f_hi, t_hi, ct_hi, cr)
                                - _corner_area(e, ce, f_lo, t_lo, ct_lo, cr))
                     w = d_right - d_left
                     d_left = d_right
                     if w > 0.0:
-                        flux += w * row[ix]
-                        var += w * w * vrow[ix]
-        f_lo = f_hi
-        t_lo = t_hi
-        ct_lo = ct_hi
-    return flux, var, truncated
+                        f_seg += w * row[ix]
+                        v_seg += w * w * vrow[ix]
+                flux[k] += f_seg
+                var[k] += v_seg
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+def _dot(a, b):
+    """Σ a·b in float64 (vectorised: reassociated, unsigned indices)."""
+    s = 0.0
+    for k in range(a.shape[0]):
+        s += a[np.uintp(k)] * np.float64(b[np.uintp(k)])
+    return s
 
 
 @njit(cache=True, nogil=True)
-def _aperture_fluxes(image, variance, xs, ys, radii, use_sinc, coeffs, halfwidths):
-    """All apertures of all sources; coeffs [nsinc, Wmax, Wmax] centred, halfwidths per sinc radius."""
+def _interpolate_patch(src, y0, x0, wx, wy, tmp, patch):
+    """Lanczos-interpolate ``src``: ``patch[r, c] = Σ_m Σ_n wy[m]·wx[n]·src[y0+r+m, x0+c+n]``.
+
+    Separable, along x into ``tmp`` (``patch`` rows + taps − 1 rows) then along y. The tap
+    loops are innermost with a constant count (unrolled), so the column loops vectorise; a
+    column count that is a multiple of the vector width avoids a scalar remainder. ``src`` must
+    hold every tap.
+    """
+    rows, cols = tmp.shape
+    for rr in range(rows):
+        row = src[y0 + rr, x0: x0 + cols + _TAPS - 1]
+        out = tmp[rr]
+        for c in range(cols):
+            acc = wx[0] * np.float64(row[c])
+            for m in range(1, _TAPS):
+                acc += wx[m] * np.float64(row[c + m])
+            out[c] = acc
+    for rr in range(patch.shape[0]):
+        out = patch[rr]
+        for c in range(cols):
+            acc = wy[0] * tmp[rr, c]
+            for m in range(1, _TAPS):
+                acc += wy[m] * tmp[rr + m, c]
+            out[c] = acc
+
+
+@njit(cache=True, nogil=True)
+def _sinc_patch(image, ix, iy, hmax, wx, wy, tmp, patch, pad):
+    """Interpolated patch around (ix, iy) at the weights' sub-pixel offset.
+
+    ``patch[hmax + j, hmax + c]`` is the image interpolated at (iy + j + frac_y, ix + c + frac_x);
+    columns beyond 2·hmax + 1 are padding for vectorisation. Fast path when every tap lies inside
+    the image; otherwise the taps are copied into the zero-filled ``pad`` (off-image pixels count
+    as zero) and interpolated from there.
+    """
+    ny, nx = image.shape
+    reach = hmax + _LANCZOS_ORDER
+    right = pad.shape[1] - reach  # columns ix - reach .. ix + right - 1 are read
+    if ix - reach >= 0 and iy - reach >= 0 and ix + right <= nx and iy + reach < ny:
+        _interpolate_patch(image, iy - reach, ix - reach, wx, wy, tmp, patch)
+        return
+    pad[:, :] = 0.0
+    c0 = max(0, reach - ix)
+    c1 = min(pad.shape[1], nx - ix + reach)
+    for rr in range(pad.shape[0]):
+        yy = iy - reach + rr
+        if 0 <= yy < ny and c0 < c1:
+            pad[rr, c0:c1] = image[yy, ix - reach + c0: ix - reach + c1]
+    _interpolate_patch(pad, 0, 0, wx, wy, tmp, patch)
+
+
+@njit(cache=True, nogil=True)
+def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2, halfwidths,
+                     exact_cols):
+    """All apertures of all sources.
+
+    ``sinc_cols``: output columns of the sinc radii, with centred coefficient images ``coeffs``
+    [nsinc, Wmax, Wmax], their squares ``coeffs2`` and half-widths; ``exact_cols``: output
+    columns of the exact radii, in ascending order of radius.
+    """
     ny, nx = image.shape
     n = xs.shape[0]
     nr = radii.shape[0]
+    nsinc = sinc_cols.shape[0]
+    nexact = exact_cols.shape[0]
     flux = np.full((n, nr), np.nan)
     err = np.full((n, nr), np.nan)
     flags = np.zeros((n, nr), dtype=np.int32)
     hmax = 0
-    for k in range(halfwidths.shape[0]):
+    for k in range(nsinc):
         hmax = max(hmax, halfwidths[k])
     cmid = (coeffs.shape[1] - 1) // 2
     side = 2 * hmax + 1
-    rows = side + 2 * _LANCZOS_ORDER
-    taps = 2 * _LANCZOS_ORDER + 1
-    wx = np.empty(taps)
-    wy = np.empty(taps)
-    tmp = np.zeros((rows, side))
-    patch = np.zeros((side, side))
-    rmax_exact = 0.0
-    for k in range(nr):
-        if not use_sinc[k]:
-            rmax_exact = max(rmax_exact, radii[k])
-    colc = np.empty(int(2.0 * rmax_exact) + 4)
+    cols = -(-side // _VECTOR) * _VECTOR
+    wx = np.empty(_TAPS)
+    wy = np.empty(_TAPS)
+    tmp = np.empty((side + _TAPS - 1, cols))
+    patch = np.empty((side, cols))
+    pad = np.empty((side + _TAPS - 1, cols + _TAPS - 1), dtype=image.dtype)
+    exact_radii = np.empty(nexact)
+    for k in range(nexact):
+        exact_radii[k] = radii[exact_cols[k]]
+    rmax_exact = exact_radii[nexact - 1] if nexact > 0 else 0.0
+    colc = np.empty((nexact, int(2.0 * rmax_exact) + 4))
+    edge = np.empty((nexact, 3))
+    exact_flux = np.empty(nexact)
+    exact_var = np.empty(nexact)
     for i in range(n):
         x = xs[i]
         y = ys[i]
@@ -269,55 +389,44 @@ def _aperture_fluxes(image, variance, xs, ys, radii, use_sinc, coeffs, halfwidth
             continue
         ix = int(math.floor(x + 0.5))
         iy = int(math.floor(y + 0.5))
-        if halfwidths.shape[0] > 0:
+        if nsinc > 0:
             _lanczos_weights(x - ix, wx)
             _lanczos_weights(y - iy, wy)
-            # rows iy-hmax-5 .. iy+hmax+5 interpolated along x at ix + c + frac_x
-            for rr in range(rows):
-                yy = iy - hmax - _LANCZOS_ORDER + rr
-                for c in range(side):
-                    acc = 0.0
-                    if 0 <= yy < ny:
-                        base = ix - hmax + c - _LANCZOS_ORDER
-                        for m in range(taps):
-                            xx = base + m
-                            if 0 <= xx < nx:
-                                acc += wx[m] * image[yy, xx]
-                    tmp[rr, c] = acc
-            for rr in range(side):
-                for c in range(side):
-                    acc = 0.0
-                    for m in range(taps):
-                        acc += wy[m] * tmp[rr + m, c]
-                    patch[rr, c] = acc
-        isinc = 0
-        for k in range(nr):
+            _sinc_patch(image, ix, iy, hmax, wx, wy, tmp, patch, pad)
+        for s in range(nsinc):
+            k = sinc_cols[s]
             r = radii[k]
-            if use_sinc[k]:
-                h = halfwidths[isinc]
-                f = 0.0
-                v = 0.0
-                for j in range(-h, h + 1):
-                    yy = iy + j
-                    for c in range(-h, h + 1):
-                        coef = coeffs[isinc, cmid + j, cmid + c]
-                        f += coef * patch[hmax + j, hmax + c]
-                        xx = ix + c
-                        if 0 <= yy < ny and 0 <= xx < nx:
-                            v += coef * coef * variance[yy, xx]
-                isinc += 1
-                reach = h + _LANCZOS_ORDER
-                if ix - reach < 0 or iy - reach < 0 or ix + reach >= nx or iy + reach >= ny:
-                    flags[i, k] |= SINC_COEFFS_TRUNCATED
-                if x - r < -0.5 or y - r < -0.5 or x + r > nx - 0.5 or y + r > ny - 0.5:
-                    flags[i, k] |= APERTURE_TRUNCATED | APERTURE_FAILURE
-            else:
-                f, v, truncated = _exact_circle(image, variance, x, y, r, colc)
-                if truncated:
-                    flags[i, k] |= APERTURE_TRUNCATED | APERTURE_FAILURE
+            h = halfwidths[s]
+            f = 0.0
+            for j in range(-h, h + 1):
+                f += _dot(coeffs[s, cmid + j, cmid - h: cmid + h + 1],
+                          patch[hmax + j, hmax - h: hmax + h + 1])
+            # variance at the unshifted pixels, off-image pixels count as zero
+            c0 = max(-h, -ix)
+            c1 = min(h, nx - 1 - ix)
+            v = 0.0
+            for j in range(max(-h, -iy), min(h, ny - 1 - iy) + 1):
+                v += _dot(coeffs2[s, cmid + j, cmid + c0: cmid + c1 + 1],
+                          variance[iy + j, ix + c0: ix + c1 + 1])
+            reach = h + _LANCZOS_ORDER
+            if ix - reach < 0 or iy - reach < 0 or ix + reach >= nx or iy + reach >= ny:
+                flags[i, k] |= SINC_COEFFS_TRUNCATED
+            if x - r < -0.5 or y - r < -0.5 or x + r > nx - 0.5 or y + r > ny - 0.5:
+                flags[i, k] |= APERTURE_TRUNCATED | APERTURE_FAILURE
             flux[i, k] = f
             err[i, k] = math.sqrt(v) if v >= 0.0 else np.nan
-            if not (math.isfinite(f) and math.isfinite(err[i, k])):
+        if nexact > 0:
+            _exact_circles(image, variance, x, y, exact_radii, exact_flux, exact_var, colc, edge)
+            for s in range(nexact):
+                k = exact_cols[s]
+                r = exact_radii[s]
+                if x - r < -0.5 or y - r < -0.5 or x + r > nx - 0.5 or y + r > ny - 0.5:
+                    flags[i, k] |= APERTURE_TRUNCATED | APERTURE_FAILURE
+                flux[i, k] = exact_flux[s]
+                v = exact_var[s]
+                err[i, k] = math.sqrt(v) if v >= 0.0 else np.nan
+        for k in range(nr):
+            if not (math.isfinite(flux[i, k]) and math.isfinite(err[i, k])):
                 flags[i, k] |= APERTURE_FAILURE
     return flux, err, flags
 
@@ -362,12 +471,10 @@ def circular_aperture_flux(image: np.ndarray, variance: np.ndarray, x, y,
         msg = f"radii: must be a 1-D sequence of positive radii, got {radii!r}"
         raise ValueError(msg)
     use_sinc = rad <= max_sinc_radius
-    sinc = [sinc_coefficients(r) for r in rad[use_sinc]]
-    size = max((c.shape[0] for c in sinc), default=1)
-    coeffs = np.zeros((len(sinc), size, size))
-    for k, c in enumerate(sinc):
-        off = (size - c.shape[0]) // 2
-        coeffs[k, off: off + c.shape[0], off: off + c.shape[0]] = c
-    halfwidths = np.array([(c.shape[0] - 1) // 2 for c in sinc], dtype=np.int64)
-    flux, err, flags = _aperture_fluxes(img, var, xs, ys, rad, use_sinc, coeffs, halfwidths)
+    coeffs, coeffs2, halfwidths = _sinc_stack(tuple(float(r) for r in rad[use_sinc]))
+    sinc_cols = np.flatnonzero(use_sinc)
+    exact_cols = np.flatnonzero(~use_sinc)
+    exact_cols = exact_cols[np.argsort(rad[exact_cols], kind="stable")]
+    flux, err, flags = _aperture_fluxes(img, var, xs, ys, rad, sinc_cols, coeffs, coeffs2,
+                                        halfwidths, exact_cols)
     return ApertureFluxes(flux, err, flags, rad)

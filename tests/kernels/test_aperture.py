@@ -43,6 +43,18 @@ def test_exact_apertures_match_sep_at_edges_and_odd_radii():
         np.testing.assert_array_equal((res.flags[:, k] & APERTURE_TRUNCATED) != 0, off)
 
 
+def test_exact_apertures_in_any_order_with_repeats_match_sep():
+    """Radii are summed together, largest circle last; the output columns follow the input."""
+    rng = np.random.default_rng(3)
+    img = (rng.normal(0, 1, (200, 220)) + 5).astype(np.float32)
+    x, y = rng.uniform(-5, 225, 60), rng.uniform(-5, 205, 60)
+    radii = [25.0, 12.0, 70.0, 12.0, 0.4, 17.5]
+    res = circular_aperture_flux(img, np.ones_like(img), x, y, radii, max_sinc_radius=0)
+    for k, r in enumerate(radii):
+        ref, _, _ = sep.sum_circle(img.astype(np.float64), x, y, r, subpix=0)
+        np.testing.assert_allclose(res.instFlux[:, k], ref, rtol=1e-10)
+
+
 def test_exact_aperture_area_and_error_match_numpy_reference():
     """Unit image: flux = area π r² (sub-pixel circles too); error² = Σ w² V with w from a
     numpy reference of the overlap (fine sub-sampling of every pixel)."""
@@ -85,34 +97,64 @@ def test_noiseless_gaussian_fluxes_equal_enclosed_truth():
         np.testing.assert_allclose(res.instFlux[0, radii > 10], truth[radii > 10], rtol=1e-6)
 
 
+def _lanczos5(frac):
+    m = np.arange(-5, 6)
+    w = np.where(np.abs(frac - m) < 5, np.sinc(frac - m) * np.sinc((frac - m) / 5), 0.0)
+    return m, w / w.sum()
+
+
+def _sinc_reference(img, var, x, y, r):
+    """Reference: shift the coefficient image (Lanczos-5, numpy) and dot with the zero-padded
+    image; error from the unshifted squared coefficients (off-image variance counts as zero)."""
+    ix, iy = int(np.floor(x + 0.5)), int(np.floor(y + 0.5))
+    mx, wx = _lanczos5(x - ix)
+    my, wy = _lanczos5(y - iy)
+    c = sinc_coefficients(r)
+    h = (c.shape[0] - 1) // 2
+    shifted = np.zeros((c.shape[0] + 10, c.shape[0] + 10))
+    for a, wa in zip(my, wy):
+        for b, wb in zip(mx, wx):
+            shifted[5 + a: 5 + a + c.shape[0], 5 + b: 5 + b + c.shape[0]] += wa * wb * c
+    pad = h + 5
+    pimg = np.pad(img.astype(float), pad)
+    pvar = np.pad(var.astype(float), pad)
+    flux = np.sum(shifted * pimg[iy: iy + 2 * pad + 1, ix: ix + 2 * pad + 1])
+    err = np.sqrt(np.sum(c ** 2 * pvar[iy + 5: iy + 2 * h + 6, ix + 5: ix + 2 * h + 6]))
+    return flux, err
+
+
 def test_sinc_matches_numpy_reference_with_shifted_coefficients():
-    """Reference: shift the coefficient image (Lanczos-5, numpy) and dot with the image."""
     rng = np.random.default_rng(4)
     img = rng.normal(0, 1, (120, 120)).astype(np.float32)
     var = rng.uniform(0.5, 2, (120, 120)).astype(np.float32)
     x, y = np.array([60.0, 59.3, 61.45]), np.array([60.0, 60.8, 58.6])
     res = circular_aperture_flux(img, var, x, y, [3.0, 6.0])
-
-    def lanczos(frac):
-        m = np.arange(-5, 6)
-        w = np.where(np.abs(frac - m) < 5, np.sinc(frac - m) * np.sinc((frac - m) / 5), 0.0)
-        return m, w / w.sum()
-
     for i in range(3):
-        ix, iy = int(np.floor(x[i] + 0.5)), int(np.floor(y[i] + 0.5))
-        mx, wx = lanczos(x[i] - ix)
-        my, wy = lanczos(y[i] - iy)
         for k, r in enumerate([3.0, 6.0]):
-            c = sinc_coefficients(r)
-            h = (c.shape[0] - 1) // 2
-            shifted = np.zeros((c.shape[0] + 10, c.shape[0] + 10))
-            for a, wa in zip(my, wy):
-                for b, wb in zip(mx, wx):
-                    shifted[5 + a: 5 + a + c.shape[0], 5 + b: 5 + b + c.shape[0]] += wa * wb * c
-            sl = (slice(iy - h - 5, iy + h + 6), slice(ix - h - 5, ix + h + 6))
-            assert res.instFlux[i, k] == pytest.approx(np.sum(shifted * img[sl]), rel=1e-9)
-            assert res.instFluxErr[i, k] == pytest.approx(
-                np.sqrt(np.sum(c ** 2 * var[iy - h: iy + h + 1, ix - h: ix + h + 1])), rel=1e-9)
+            flux, err = _sinc_reference(img, var, x[i], y[i], r)
+            assert res.instFlux[i, k] == pytest.approx(flux, rel=1e-9)
+            assert res.instFluxErr[i, k] == pytest.approx(err, rel=1e-9)
+
+
+def test_sinc_near_the_border_matches_zero_padded_reference():
+    """Sources whose taps leave the image (off-image pixels count as zero, flagged), and sources
+    whose taps are inside but whose patch padding is not (unflagged), vs the numpy reference."""
+    rng = np.random.default_rng(5)
+    ny, nx = 110, 120
+    img = rng.normal(0, 1, (ny, nx)).astype(np.float32)
+    var = rng.uniform(0.5, 2, (ny, nx)).astype(np.float32)
+    radii = [3.0, 9.0]  # coefficient half-widths 7 and 31, taps reach 12 and 36
+    x = np.array([2.3, 60.2, 117.6, 14.0, nx - 37.0, nx - 37.4, 60.0])
+    y = np.array([55.1, 1.7, 108.4, 60.3, 55.0, 54.6, ny - 37.0])
+    res = circular_aperture_flux(img, var, x, y, radii)
+    for i in range(len(x)):
+        ix, iy = int(np.floor(x[i] + 0.5)), int(np.floor(y[i] + 0.5))
+        for k, (r, reach) in enumerate(zip(radii, (12, 36))):
+            flux, err = _sinc_reference(img, var, x[i], y[i], r)
+            assert res.instFlux[i, k] == pytest.approx(flux, rel=1e-9, abs=1e-9)
+            assert res.instFluxErr[i, k] == pytest.approx(err, rel=1e-9)
+            off = ix - reach < 0 or iy - reach < 0 or ix + reach >= nx or iy + reach >= ny
+            assert bool(res.flags[i, k] & SINC_COEFFS_TRUNCATED) == off
 
 
 def test_error_pulls_monte_carlo():
