@@ -35,19 +35,18 @@ class LocalBackgroundPlugin(MeasurementPlugin):
                                          "Standard deviation of the annulus pixels")
 
     def measure(self, ctx) -> None:
-        from lsstlite.kernels.rowstats import clipped_row_stats
-        from lsstlite.meas.annulus import annulus_values
+        from lsstlite.kernels.rowstats import clipped_stats_at_offsets
+        from lsstlite.meas.annulus import annulus_offsets
 
         cfg, cat, rows = self.config, ctx.catalog, ctx.rows
         planes = ctx.exposure.planes
         bits = planes.bitmask(*[p for p in cfg.badMaskPlanes if p in planes])
         x, y = ctx.centroid(self)
-        (values,) = annulus_values([ctx.image], (ctx.mask & bits) == 0, x, y,
-                                   cfg.annulusInner, cfg.annulusOuter)
-        centre, sigma = clipped_row_stats(values, cfg.bgRej, cfg.bgIter)
+        dx, dy = annulus_offsets(cfg.annulusInner, cfg.annulusOuter)
+        centre, sigma = clipped_stats_at_offsets(ctx.image, (ctx.mask & bits) == 0, x, y, dx, dy,
+                                                 cfg.bgRej, cfg.bgIter)
         empty = ~np.isfinite(centre)
         cat[self.instFlux][rows] = centre
         cat[self.instFluxErr][rows] = sigma
         cat[f"{self.name}_flag_noGoodPixels"][rows[empty]] = True
         cat[self.flag][rows[empty]] = True
-

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from lsstlite.config import ListField, RangeField
@@ -35,7 +33,8 @@ class VariancePlugin(MeasurementPlugin):
         self.value = self.addField("value", float, "count2", "Median variance around the source")
 
     def measure(self, ctx) -> None:
-        from lsstlite.meas.annulus import annulus_values
+        from lsstlite.kernels.rowstats import clipped_stats_at_offsets
+        from lsstlite.meas.annulus import annulus_offsets
 
         cfg, cat, rows = self.config, ctx.catalog, ctx.rows
         planes = ctx.exposure.planes
@@ -49,10 +48,9 @@ class VariancePlugin(MeasurementPlugin):
             det = np.clip(xx * yy - xy**2, 0, None) ** 0.25
             if np.isfinite(det).any():
                 radius = float(np.clip(cfg.scale * np.nanmedian(det), 3.0, 30.0))
-        (values,) = annulus_values([ctx.variance], (ctx.mask & bits) == 0, x, y, -1.0, radius)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # empty apertures are flagged below
-            median = np.nanmedian(values, axis=1)
+        dx, dy = annulus_offsets(-1.0, radius)
+        median, _ = clipped_stats_at_offsets(ctx.variance, (ctx.mask & bits) == 0, x, y, dx, dy,
+                                             niter=0)
         empty = ~np.isfinite(median)
         cat[self.value][rows] = median
         cat[f"{self.name}_flag_emptyFootprint"][rows[empty]] = True
