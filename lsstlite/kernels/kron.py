@@ -48,6 +48,78 @@ _HALF_DIAGONAL = 0.7072  # √2/2 rounded up
 
 
 @njit(cache=True, nogil=True)
+def _rho2(cxx, cyy, cxy, dx, dy):
+    """Squared elliptical radius of the offset (dx, dy)."""
+    return cxx * dx * dx + cyy * dy * dy + cxy * dx * dy
+
+
+@njit(cache=True, nogil=True)
+def _span(cxx, cyy, cxy, x, dy, r2, strict, lo, hi):
+    """First and last column in [lo, hi] of the row at offset dy with ρ² ≤ r2 (< r2 if strict).
+
+    ρ² is convex along a row, so those columns are one run: its ends come from the roots of the
+    quadratic, widened by a pixel and then moved inwards until the per-pixel test (the same
+    expression as everywhere else) holds, so the run is exactly the pixels that pass the test.
+    Empty when first > last.
+    """
+    bq = cxy * dy
+    disc = bq * bq - 4.0 * cxx * (cyy * dy * dy - r2)
+    centre = x - bq / (2.0 * cxx)
+    half = math.sqrt(max(disc, 0.0)) / (2.0 * cxx)
+    a = max(lo, int(math.floor(centre - half)) - 1)
+    b = min(hi, int(math.ceil(centre + half)) + 1)
+    while a <= b:
+        rho2 = _rho2(cxx, cyy, cxy, a - x, dy)
+        if rho2 < r2 or (rho2 == r2 and not strict):
+            break
+        a += 1
+    while b >= a:
+        rho2 = _rho2(cxx, cyy, cxy, b - x, dy)
+        if rho2 < r2 or (rho2 == r2 and not strict):
+            break
+        b -= 1
+    return a, b
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+def _radial_sums(row, mrow, bad_mask, a, b, x, dy, cxx, cyy, cxy):
+    """Σ I and Σ ρ·I over columns a..b of a row (bad pixels count as zero), and the bad count.
+
+    Reassociated sums over unsigned indices of contiguous slices, so that LLVM vectorises them.
+    """
+    vals = row[a: b + 1]
+    bits = mrow[a: b + 1]
+    dx0 = a - x
+    s = 0.0
+    rs = 0.0
+    nbad = 0
+    for k in range(vals.shape[0]):
+        good = (bits[np.uintp(k)] & bad_mask) == 0
+        v = np.float64(vals[np.uintp(k)]) if good else 0.0
+        s += v
+        rs += math.sqrt(_rho2(cxx, cyy, cxy, dx0 + k, dy)) * v
+        nbad += 0 if good else 1
+    return s, rs, nbad
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+def _inside_sums(row, vrow, mrow, bad_mask, a, b):
+    """Σ I and Σ V over columns a..b of a row (bad pixels count as zero), and the bad count."""
+    vals = row[a: b + 1]
+    vars_ = vrow[a: b + 1]
+    bits = mrow[a: b + 1]
+    f = 0.0
+    v = 0.0
+    nbad = 0
+    for k in range(vals.shape[0]):
+        good = (bits[np.uintp(k)] & bad_mask) == 0
+        f += np.float64(vals[np.uintp(k)]) if good else 0.0
+        v += np.float64(vars_[np.uintp(k)]) if good else 0.0
+        nbad += 0 if good else 1
+    return f, v, nbad
+
+
+@njit(cache=True, nogil=True)
 def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius, n_radius_flux,
           min_radius, subpix):
     ny, nx = image.shape
@@ -82,19 +154,20 @@ def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius
             flags[i] |= KRON_EDGE | KRON_FAILURE
         s = 0.0
         rs = 0.0
+        nbad = 0
+        lo = max(0, int(math.ceil(x - hx)))
+        hi = min(nx - 1, int(math.floor(x + hx)))
         for iy in range(max(0, int(math.ceil(y - hy))), min(ny - 1, int(math.floor(y + hy))) + 1):
             dy = iy - y
-            for ix in range(max(0, int(math.ceil(x - hx))), min(nx - 1, int(math.floor(x + hx))) + 1):
-                dx = ix - x
-                rho2 = cxx * dx * dx + cyy * dy * dy + cxy * dx * dy
-                if rho2 > rr * rr:
-                    continue
-                if mask[iy, ix] & bad_mask:
-                    flags[i] |= KRON_EDGE | KRON_FAILURE
-                    continue
-                v = image[iy, ix]
-                s += v
-                rs += math.sqrt(rho2) * v
+            ia, ib = _span(cxx, cyy, cxy, x, dy, rr * rr, False, lo, hi)
+            if ia <= ib:
+                s_row, rs_row, bad_row = _radial_sums(image[iy], mask[iy], bad_mask, ia, ib, x,
+                                                      dy, cxx, cyy, cxy)
+                s += s_row
+                rs += rs_row
+                nbad += bad_row
+        if nbad > 0:
+            flags[i] |= KRON_EDGE | KRON_FAILURE
         k_min = min_radius / n_radius_flux
         if s > 0.0 and rs > 0.0:
             k = rs / s
@@ -122,33 +195,49 @@ def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius
         step = 1.0 / subpix
         f = 0.0
         var = 0.0
+        nbad = 0
+        lo = max(0, int(math.floor(x - hx + 0.5)))
+        hi = min(nx - 1, int(math.ceil(x + hx - 0.5)))
         for iy in range(max(0, int(math.floor(y - hy + 0.5))),
                         min(ny - 1, int(math.ceil(y + hy - 0.5))) + 1):
             dy = iy - y
-            for ix in range(max(0, int(math.floor(x - hx + 0.5))),
-                            min(nx - 1, int(math.ceil(x + hx - 0.5))) + 1):
-                dx = ix - x
-                rho2 = cxx * dx * dx + cyy * dy * dy + cxy * dx * dy
-                if rho2 > r_out2:
-                    continue
-                if rho2 < r_in2:
-                    w = 1.0
-                else:
+            oa, ob = _span(cxx, cyy, cxy, x, dy, r_out2, False, lo, hi)
+            if oa > ob:
+                continue
+            ia, ib = _span(cxx, cyy, cxy, x, dy, r_in2, True, oa, ob)
+            row = image[iy]
+            vrow = variance[iy]
+            mrow = mask[iy]
+            if ia <= ib:
+                f_row, v_row, bad_row = _inside_sums(row, vrow, mrow, bad_mask, ia, ib)
+                f += f_row
+                var += v_row
+                nbad += bad_row
+            else:
+                ia = ob + 1
+                ib = ob
+            # pixels cut by the ellipse (or too close to tell): sub-sampled
+            for seg in range(2):
+                sa, sb = (oa, ia - 1) if seg == 0 else (ib + 1, ob)
+                for ix in range(sa, sb + 1):
+                    dx = ix - x
                     count = 0
                     for sy in range(subpix):
                         ddy = dy - 0.5 + (sy + 0.5) * step
                         for sx in range(subpix):
                             ddx = dx - 0.5 + (sx + 0.5) * step
-                            if cxx * ddx * ddx + cyy * ddy * ddy + cxy * ddx * ddy <= kk2:
+                            if _rho2(cxx, cyy, cxy, ddx, ddy) <= kk2:
                                 count += 1
+                    if count == 0:
+                        continue
+                    if mrow[ix] & bad_mask:
+                        nbad += 1
+                        continue
                     w = count * step * step
-                if w == 0.0:
-                    continue
-                if mask[iy, ix] & bad_mask:
-                    flags[i] |= KRON_EDGE | KRON_FAILURE
-                    continue
-                f += w * image[iy, ix]
-                var += w * w * variance[iy, ix]
+                    f += w * row[ix]
+                    var += w * w * vrow[ix]
+        if nbad > 0:
+            flags[i] |= KRON_EDGE | KRON_FAILURE
         flux[i] = f
         err[i] = math.sqrt(var) if var >= 0.0 else np.nan
         if not (math.isfinite(f) and math.isfinite(err[i])):
