@@ -97,8 +97,9 @@ def _quantile(a, n, p, lo, hi):
 
 @njit(cache=True, nogil=True)
 def _quartiles_by_select(buf, n):
-    med, k50 = _quantile(buf, n, 0.5, 0, n - 1)
-    q1, _ = _quantile(buf, n, 0.25, 0, k50)
+    # np.int64(0), not 0: a literal argument would compile _quantile a second time
+    med, k50 = _quantile(buf, n, 0.5, np.int64(0), n - 1)
+    q1, _ = _quantile(buf, n, 0.25, np.int64(0), k50)
     q3, _ = _quantile(buf, n, 0.75, k50, n - 1)
     return q1, med, q3
 
@@ -168,7 +169,7 @@ def _cell_statistics(image, mask, ignore, x_edges, y_edges, stat, nsigma, niter,
         ya, yb = y_edges[cj], y_edges[cj + 1]
         xa, xb = x_edges[ci], x_edges[ci + 1]
         buf = np.empty((yb - ya) * (xb - xa), dtype=np.float64)
-        n = 0
+        n = np.int64(0)  # not the literal 0: the callees would be compiled for it too
         for y in range(ya, yb):
             irow = image[y, xa:xb]
             mrow = mask[y, xa:xb]

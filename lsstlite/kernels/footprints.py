@@ -59,7 +59,7 @@ def _label_8(binary, labels):
                 for dx in (-1, 0, 1):
                     xx = x + dx
                     if 0 <= xx < nx:
-                        lab = labels[y - 1, xx]
+                        lab = np.int64(labels[y - 1, xx])  # int64 throughout: one signature of _find
                         if lab > 0:
                             cur = lab if cur == 0 else _union(parent, cur, lab)
             if cur == 0:
@@ -74,7 +74,7 @@ def _label_8(binary, labels):
         for x in range(nx):
             lab = labels[y, x]
             if lab > 0:
-                root = _find(parent, lab)
+                root = _find(parent, np.int64(lab))
                 if final[root] == 0:
                     n += 1
                     final[root] = n

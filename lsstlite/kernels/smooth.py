@@ -157,7 +157,10 @@ def _smooth_edge_rows(image, weights, out, mode):
             out[y, :] = 0.0
             continue
         if mode == 2:
-            out[y, :] = image[y, :]
+            # element loop: an array-to-array slice assignment compiles Numba's broadcasting
+            # (with its error formatting), ~2 s of the first run
+            for x in range(nx):
+                out[y, x] = image[y, x]
             continue
         acc[:] = 0.0
         ws = 0.0
