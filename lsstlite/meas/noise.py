@@ -17,7 +17,7 @@ __all__ = ["NoiseReplacer", "colour_batches"]
 
 
 def colour_batches(boxes: np.ndarray, footprint_boxes: np.ndarray,
-                   related: list[np.ndarray]) -> list[np.ndarray]:
+                   related: np.ndarray) -> list[np.ndarray]:
     """Split sources into batches whose measurement boxes avoid each other's footprints.
 
     Parameters
@@ -26,9 +26,9 @@ def colour_batches(boxes: np.ndarray, footprint_boxes: np.ndarray,
         Measurement box ``x0, y0, x1, y1`` of each source.
     footprint_boxes : ndarray, shape (n, 4)
         Bounding box of each source's footprint.
-    related : list of ndarray
-        For each source, rows that share pixels with it (a parent and its children); they
-        always go to different batches.
+    related : ndarray of int, shape (k, 2)
+        Pairs of rows that share pixels (a parent and one of its children); they always go
+        to different batches.
 
     Returns
     -------
@@ -38,14 +38,15 @@ def colour_batches(boxes: np.ndarray, footprint_boxes: np.ndarray,
     n = len(boxes)
     if n == 0:
         return []
-    b, f = boxes, footprint_boxes
+    b = np.asarray(boxes, dtype=np.int32)
+    f = np.asarray(footprint_boxes, dtype=np.int32)
     # conflict[i, j]: box of i overlaps footprint of j (or the converse)
     overlap = ((b[:, None, 0] <= f[None, :, 2]) & (f[None, :, 0] <= b[:, None, 2])
                & (b[:, None, 1] <= f[None, :, 3]) & (f[None, :, 1] <= b[:, None, 3]))
     conflict = overlap | overlap.T
-    for i, rows in enumerate(related):
-        conflict[i, rows] = True
-        conflict[rows, i] = True
+    pairs = np.asarray(related, dtype=np.int64).reshape(-1, 2)
+    conflict[pairs[:, 0], pairs[:, 1]] = True
+    conflict[pairs[:, 1], pairs[:, 0]] = True
     np.fill_diagonal(conflict, False)
     colour = np.full(n, -1)
     order = np.argsort(-conflict.sum(axis=1), kind="stable")

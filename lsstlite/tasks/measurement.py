@@ -187,22 +187,15 @@ class SingleFrameMeasurementTask(Task):
         return Struct(failures=failures)
 
 
-def _related_rows(ids: np.ndarray, parents: np.ndarray) -> list[np.ndarray]:
-    """For each row, the rows it shares pixels with: a parent's children, a child's parent.
+def _related_rows(ids: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """Pairs (child row, parent row) of the catalogue: they share pixels.
 
     Siblings own disjoint pixels; like unrelated neighbours, they go to different batches only
     when one's measurement box reaches the other's footprint.
     """
-    index = {int(i): row for row, i in enumerate(ids)}
-    children: dict[int, list[int]] = {}
-    for row, parent in enumerate(parents):
-        if parent != 0:
-            children.setdefault(int(parent), []).append(row)
-    related = []
-    for ident, parent in zip(ids, parents):
-        if parent == 0:
-            related.append(np.array(children.get(int(ident), []), dtype=np.int64))
-        else:
-            related.append(np.array([index[int(parent)]] if int(parent) in index else [],
-                                    dtype=np.int64))
-    return related
+    children = np.flatnonzero(parents != 0)
+    order = np.argsort(ids, kind="stable")
+    where = np.searchsorted(ids, parents[children], sorter=order)
+    where = np.minimum(where, ids.size - 1)  # a parent missing from the catalogue: no pair
+    found = ids[order[where]] == parents[children]
+    return np.stack([children[found], order[where[found]]], axis=1)

@@ -73,10 +73,22 @@ def test_neighbours_are_replaced_by_noise():
 
 def test_colour_batches_separate_conflicting_sources():
     boxes = np.array([[0, 0, 10, 10], [5, 5, 15, 15], [100, 100, 110, 110]])
-    batches = colour_batches(boxes, boxes, [np.array([], int)] * 3)
+    batches = colour_batches(boxes, boxes, np.zeros((0, 2), int))
     where = {int(r): b for b, rows in enumerate(batches) for r in rows}
     assert where[0] != where[1]
     assert sorted(np.concatenate(batches)) == [0, 1, 2]
+    # a parent (row 2) and its child (row 0) share pixels: never in one batch
+    batches = colour_batches(boxes, boxes, np.array([[0, 2]]))
+    where = {int(r): b for b, rows in enumerate(batches) for r in rows}
+    assert where[0] != where[1] and where[0] != where[2]
+
+
+def test_related_rows_pair_children_with_their_parent():
+    from lsstlite.tasks.measurement import _related_rows
+
+    ids = np.array([10, 11, 12, 13, 14])
+    parents = np.array([0, 10, 10, 99, 0])       # 13's parent is not in the catalogue
+    np.testing.assert_array_equal(_related_rows(ids, parents), [[1, 0], [2, 0]])
 
 
 def test_missing_slot_plugin_is_a_config_error():
