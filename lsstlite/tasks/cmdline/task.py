@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cProfile
 import concurrent.futures
+import gc
 import logging
 import marshal
 import shlex
@@ -160,11 +161,21 @@ class CmdLineTask(Task):
         -------
         status : int
             0 success, 1 an input failed, 2 bad command line or config.
+
+        Notes
+        -----
+        With ``argv`` None (the program's own command line, the process is about to exit) the
+        objects alive at the end are frozen (`gc.freeze`): the interpreter's final garbage
+        collections then skip them instead of walking every Numba and astropy object (~0.4 s
+        of the process). Nothing else changes: atexit handlers and flushes run as usual.
         """
         try:
-            return cls.parseAndRun(args=argv).exitStatus
+            status = cls.parseAndRun(args=argv).exitStatus
         except SystemExit as exc:
-            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+            status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if argv is None:
+            gc.freeze()
+        return status
 
     def runFile(self, inputRef: InputRef, repo: FileRepo, **kwargs: Any) -> Struct:
         """Process one input and write its outputs into ``repo``; implemented by subclasses.
