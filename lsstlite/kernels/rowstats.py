@@ -1,7 +1,7 @@
 """Clipped statistics of the pixels at fixed offsets around many sources (e.g. an annulus).
 
 One kernel call gathers each source's pixels and reduces them: no (sources x pixels) array
-is built. The starting median and quartiles come from selection (O(n)), not a sort.
+is built. The starting median and quartiles come from a branch-free radix sort.
 """
 
 from __future__ import annotations
@@ -20,99 +20,105 @@ _FAR = 1.0e9
 
 
 @njit(cache=True, nogil=True)
-def _select(a, lo, hi, k):
-    """Reorder ``a[lo:hi+1]`` so that ``a[k]`` is its (k-lo)-th smallest (Wirth's selection)."""
-    while lo < hi:
-        pivot = a[k]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while pivot < a[j]:
-                j -= 1
-            if i <= j:
-                t = a[i]
-                a[i] = a[j]
-                a[j] = t
-                i += 1
-                j -= 1
-        if j < k:
-            lo = i
-        if k < i:
-            hi = j
+def _radix_sort(values, n, keys, spare, counts):
+    """Sort ``values[:n]`` (float32, no NaN) in place: LSD radix sort of order-preserving keys.
 
-
-@njit(cache=True, nogil=True)
-def _quantile(a, n, q, lo, hi):
-    """Quantile ``q`` (numpy's linear interpolation) of ``a[:n]``.
-
-    ``a[lo:hi+1]`` must hold exactly the order statistics lo..hi, with
-    ``lo <= floor(q * (n - 1)) <= hi``; only that range is reordered.
+    Branch-free (histogram and scatter per byte), so its cost does not depend on the data,
+    unlike a quicksort's mispredicted comparisons. ``keys``, ``spare``: uint32 work arrays of
+    at least ``n``; ``counts``: int64 work array of 256.
     """
-    pos = q * (n - 1)
-    k = int(math.floor(pos))
-    _select(a, lo, hi, k)
-    low = a[k]
-    if k + 1 >= n:
-        return low
-    upper = np.inf
-    for m in range(k + 1, hi + 1 if k < hi else n):
-        upper = min(upper, a[m])
-    return low + (pos - k) * (upper - low)
+    bits = values.view(np.uint32)
+    for i in range(n):
+        u = bits[i]
+        # negative floats: flip all bits; positive: flip the sign bit
+        keys[i] = u ^ (np.uint32(0x80000000) | (np.uint32(0) - (u >> np.uint32(31))))
+    src = keys
+    dst = spare
+    for shift in range(0, 32, 8):
+        counts[:] = 0
+        for i in range(n):
+            counts[(src[i] >> np.uint32(shift)) & np.uint32(0xFF)] += 1
+        total = 0
+        for b in range(256):
+            c = counts[b]
+            counts[b] = total
+            total += c
+        for i in range(n):
+            b = (src[i] >> np.uint32(shift)) & np.uint32(0xFF)
+            dst[counts[b]] = src[i]
+            counts[b] += 1
+        src, dst = dst, src
+    for i in range(n):  # four passes: the sorted keys are back in ``keys``
+        u = src[i]
+        bits[i] = u ^ (np.uint32(0x80000000) | ((u >> np.uint32(31)) - np.uint32(1)))
 
 
 @njit(cache=True, nogil=True)
-def _clipped_stats(buf, n, nsigma, niter):
-    """Clipped mean and sigma of ``buf[:n]`` (reordered): start at the median and 0.7413 IQR."""
+def _quantile_sorted(a, n, q):
+    """Linear-interpolated quantile ``q`` of the first ``n`` sorted values (numpy's default)."""
+    pos = q * (n - 1)
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, n - 1)
+    return a[lo] + (pos - lo) * (np.float64(a[hi]) - a[lo])
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+def _clip(buf, n, centre, sig, nsigma, niter):
+    """``niter`` clipping passes over ``buf[:n]`` from ``(centre, sig)``.
+
+    Branch-free, one pass per iteration: sums of ``d = value - centre`` over the kept values
+    give the new centre and (population) sigma without cancellation.
+    """
+    for _ in range(niter):
+        limit = nsigma * sig
+        count = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        for k in range(n):
+            d = buf[k] - centre
+            keep = abs(d) <= limit
+            kept = d if keep else 0.0
+            count += 1.0 if keep else 0.0
+            s1 += kept
+            s2 += kept * kept
+        if count == 0.0:
+            return np.nan, np.nan
+        shift = s1 / count
+        centre = centre + shift
+        sig = math.sqrt(max(s2 / count - shift * shift, 0.0))
+    return centre, sig
+
+
+@njit(cache=True, nogil=True)
+def _clipped_stats(buf, n, nsigma, niter, keys, spare, counts):
+    """Clipped mean and sigma of ``buf[:n]`` (sorted in place): start at the median and
+    0.7413 IQR."""
     if n == 0:
         return np.nan, np.nan
-    k_mid = int(math.floor(0.5 * (n - 1)))
-    med = _quantile(buf, n, 0.5, 0, n - 1)
-    # the quartiles are selected within the halves the median's selection left
-    if int(math.floor(0.75 * (n - 1))) > k_mid:
-        q75 = _quantile(buf, n, 0.75, k_mid + 1, n - 1)
-    else:
-        q75 = _quantile(buf, n, 0.75, k_mid, k_mid)
-    if int(math.floor(0.25 * (n - 1))) < k_mid:
-        q25 = _quantile(buf, n, 0.25, 0, k_mid - 1)
-    else:
-        q25 = _quantile(buf, n, 0.25, k_mid, k_mid)
-    sig = 0.7413 * (q75 - q25)
-    for _ in range(niter):
-        total = 0.0
-        count = 0
-        for k in range(n):
-            if abs(buf[k] - med) <= nsigma * sig:
-                total += buf[k]
-                count += 1
-        if count == 0:
-            return np.nan, np.nan
-        mean = total / count
-        ss = 0.0
-        for k in range(n):
-            if abs(buf[k] - med) <= nsigma * sig:
-                ss += (buf[k] - mean) ** 2
-        med = mean
-        sig = math.sqrt(ss / count)
-    return med, sig
+    _radix_sort(buf, n, keys, spare, counts)
+    med = _quantile_sorted(buf, n, 0.5)
+    sig = 0.7413 * (_quantile_sorted(buf, n, 0.75) - _quantile_sorted(buf, n, 0.25))
+    return _clip(buf, n, med, sig, nsigma, niter)
 
 
 @njit(cache=True, nogil=True)
 def _clipped_stats_at_offsets(image, good, ix, iy, dx, dy, nsigma, niter, centre, sigma):
     ny, nx = image.shape
-    buf = np.empty(dx.size)
+    buf = np.empty(dx.size, dtype=np.float32)
+    keys = np.empty(dx.size, dtype=np.uint32)
+    spare = np.empty(dx.size, dtype=np.uint32)
+    counts = np.empty(256, dtype=np.int64)
     for r in range(ix.size):
         n = 0
         for k in range(dx.size):
             x = ix[r] + dx[k]
             y = iy[r] + dy[k]
-            if 0 <= x < nx and 0 <= y < ny and good[y, x]:
+            if 0 <= x < nx and 0 <= y < ny:
+                # branch-free compaction: the loads of successive pixels overlap in flight
                 v = image[y, x]
-                if math.isfinite(v):
-                    buf[n] = v
-                    n += 1
-        centre[r], sigma[r] = _clipped_stats(buf, n, nsigma, niter)
+                buf[n] = v
+                n += 1 if good[y, x] and math.isfinite(v) else 0
+        centre[r], sigma[r] = _clipped_stats(buf, n, nsigma, niter, keys, spare, counts)
 
 
 def clipped_stats_at_offsets(image: np.ndarray, good: np.ndarray, x, y, dx: np.ndarray,
