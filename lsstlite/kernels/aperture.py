@@ -132,62 +132,108 @@ def _lanczos_weights(frac, out):
         out[m] /= total
 
 
-@njit(cache=True, nogil=True)
+# Taylor coefficients of asin(s)/s in powers of s²: (2n)! / (4ⁿ (n!)² (2n + 1)); for |s| ≤ 1/2
+# the terms beyond n = 24 sum to < 1e-17.
+_ASIN_SERIES = np.array([math.comb(2 * n, n) / (4.0 ** n * (2 * n + 1)) for n in range(25)])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _asin(q):
+    """asin(q) for |q| ≤ 1, to ~1e-16, without a libm call or a branch (so loops vectorise).
+
+    The Taylor series on |s| ≤ 1/2, evaluated as four interleaved Horner chains in s⁸ (short
+    dependency chains); above 1/2, asin(a) = π/2 − 2·asin(√((1 − a)/2)).
+    """
+    a = min(abs(q), 1.0)
+    big = a > 0.5
+    s_big = math.sqrt(0.5 * (1.0 - a))
+    s = s_big if big else a
+    z = s * s
+    z2 = z * z
+    u = z2 * z2
+    p0 = _ASIN_SERIES[24]
+    for i in range(5, -1, -1):
+        p0 = p0 * u + _ASIN_SERIES[4 * i]
+    p1 = _ASIN_SERIES[21]
+    p2 = _ASIN_SERIES[22]
+    p3 = _ASIN_SERIES[23]
+    for i in range(4, -1, -1):
+        p1 = p1 * u + _ASIN_SERIES[4 * i + 1]
+        p2 = p2 * u + _ASIN_SERIES[4 * i + 2]
+        p3 = p3 * u + _ASIN_SERIES[4 * i + 3]
+    p = ((p0 + z * p1) + z2 * (p2 + z * p3)) * s
+    p = 0.5 * math.pi - 2.0 * p if big else p
+    return math.copysign(p, q)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _chord_primitive(u, r):
-    """C(u) = ∫₀^u √(r² − X²) dX for |u| ≤ r (odd in u; C(r) = πr²/4)."""
+    """C(u) = ∫₀^u √(r² − X²) dX, u clamped to [−r, r] (odd in u; C(r) = πr²/4)."""
     q = min(max(u / r, -1.0), 1.0)
-    return 0.5 * (u * r * math.sqrt(max(0.0, 1.0 - q * q)) + r * r * math.asin(q))
+    return 0.5 * (u * r * math.sqrt(max(0.0, 1.0 - q * q)) + r * r * _asin(q))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _corner_area(e, ce, f, t, ct, cr):
     """Area of {X ≤ e, Y ≤ f} inside the disc X² + Y² ≤ r².
 
     ``ce = C(clamp(e, −r, r))``, ``t = √(r² − f²)`` (0 when |f| ≥ r), ``ct = C(t)``,
     ``cr = C(r)``: the primitives are computed once per column and per row edge, so the area is
     arithmetic only. At abscissa X the disc below Y = f is 2√(r²−X²) long outside |X| < t when
-    f ≥ 0 (0 when f < 0) and f + √(r²−X²) long inside.
+    f ≥ 0 (0 when f < 0) and f + √(r²−X²) long inside. Written with selects, not branches.
     """
-    if e <= -t:
-        return 2.0 * (ce + cr) if f >= 0.0 else 0.0
-    if e < t:
-        area = f * (e + t) + ce + ct
-    else:
-        area = f * (t + t) + ct + ct
-    if f >= 0.0:
-        area += 2.0 * (cr - ct)
-        if e > t:
-            area += 2.0 * (ce - ct)
-    return area
+    upper = f >= 0.0
+    area = f * (e + t) + ce + ct if e < t else f * (t + t) + ct + ct
+    area += 2.0 * (cr - ct) if upper else 0.0
+    area += 2.0 * (ce - ct) if upper and e > t else 0.0
+    left = 2.0 * (ce + cr) if upper else 0.0
+    return left if e <= -t else area
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
-def _run_sums(row, vrow, a, b):
-    """Σ row[a..b] and Σ vrow[a..b] in float64.
+def _run_sums(image, variance, iy, a, b):
+    """Σ image[iy, a..b] and Σ variance[iy, a..b] in float64 (0 ≤ a).
 
     Reassociation and unsigned indices (no negative-index wraparound) let LLVM vectorise the
     two reductions; the order of the additions differs from a left-to-right sum only by
-    rounding (~1e-16 relative).
+    rounding (~1e-16 relative). Element indexing (no row views) avoids reference counting.
     """
     f = 0.0
     v = 0.0
-    run = row[a: b + 1]
-    vrun = vrow[a: b + 1]
-    for k in range(run.shape[0]):
-        f += np.float64(run[np.uintp(k)])
-        v += np.float64(vrun[np.uintp(k)])
+    row = np.uintp(iy)
+    for k in range(b - a + 1):
+        c = np.uintp(a + k)
+        f += np.float64(image[row, c])
+        v += np.float64(variance[row, c])
     return f, v
 
 
 @njit(cache=True, nogil=True)
-def _exact_circles(image, variance, x, y, radii, flux, var, colc, edge):
+def _touch_rows(image, variance, iy0, iy1, cx0, cx1, scratch):
+    """Load one value per cache line of image and variance rows iy0..iy1, columns cx0..cx1.
+
+    The loads of different rows are independent, so the memory system fetches all the rows'
+    lines at once instead of one row after another when the rows are summed (the row loop then
+    hits the cache; ~25% faster on the SDSS frame). One sum per row lands in ``scratch[0]``
+    (overwritten later), so that the loads are not optimised away.
+    """
+    for iy in range(iy0, iy1 + 1):
+        s = 0.0
+        for ix in range(cx0, cx1 + 1, 16):
+            s += image[iy, ix] + variance[iy, ix]
+        scratch[0, iy - iy0] = s
+
+
+@njit(cache=True, nogil=True)
+def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc):
     """Exact-overlap sums of concentric circles (``radii`` ascending) into ``flux``, ``var``.
 
-    Rows are visited once for all radii. In each row the run of pixels wholly inside circle k
-    contains that of circle k − 1, so its sums extend the previous run's by the pixels on
-    either side: the largest circle's inside pixels are read once. Boundary pixels get the
-    exact overlap w as a difference of corner areas and contribute w·D, w²·V. ``colc`` is
-    scratch of shape ≥ (len(radii), 2·max(radii) + 3), ``edge`` of shape ≥ (len(radii), 3).
+    The chord primitives of every column edge and row edge are computed first (vectorised
+    loops); rows are then visited once for all radii. In each row the run of pixels wholly
+    inside circle k contains that of circle k − 1, so its sums extend the previous run's by the
+    pixels on either side: the largest circle's inside pixels are read once. Boundary pixels get
+    the exact overlap w as a difference of corner areas and contribute w·D, w²·V. ``colc``,
+    ``rowt``, ``rowc`` are scratch of shape ≥ (len(radii), 2·max(radii) + 3).
     """
     ny, nx = image.shape
     nr = radii.shape[0]
@@ -196,43 +242,39 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, edge):
     iy1 = min(ny - 1, int(math.ceil(y + rmax - 0.5)))
     cx0 = max(0, int(math.floor(x - rmax + 0.5)))
     cx1 = min(nx - 1, int(math.ceil(x + rmax - 0.5)))
-    f_lo = iy0 - 0.5 - y
+    _touch_rows(image, variance, iy0, iy1, cx0, cx1, rowt)
     for k in range(nr):
         r = radii[k]
-        cr = _chord_primitive(r, r)
-        for ix in range(cx0, cx1 + 2):
-            e = ix - 0.5 - x
-            colc[k, ix - cx0] = cr if e >= r else (-cr if e <= -r else _chord_primitive(e, r))
-        t = math.sqrt(max(0.0, r * r - f_lo * f_lo))
-        edge[k, 0] = t
-        edge[k, 1] = _chord_primitive(t, r) if t > 0.0 else 0.0
-        edge[k, 2] = cr
+        for j in range(cx1 - cx0 + 2):
+            colc[k, j] = _chord_primitive(cx0 + j - 0.5 - x, r)
+        for j in range(iy1 - iy0 + 2):
+            f = iy0 + j - 0.5 - y
+            t = math.sqrt(max(0.0, r * r - f * f))
+            rowt[k, j] = t
+            rowc[k, j] = _chord_primitive(t, r)
         flux[k] = 0.0
         var[k] = 0.0
     for iy in range(iy0, iy1 + 1):
+        j = iy - iy0
         f_lo = iy - 0.5 - y
         f_hi = iy + 0.5 - y
         dy = iy - y
         ady = abs(dy)
         near = max(0.0, ady - 0.5)
         far = ady + 0.5
-        row = image[iy]
-        vrow = variance[iy]
         run_a = 0
         run_b = -1
         run_f = 0.0
         run_v = 0.0
         for k in range(nr):
             r = radii[k]
-            t_lo = edge[k, 0]
-            ct_lo = edge[k, 1]
-            t_hi = math.sqrt(max(0.0, r * r - f_hi * f_hi))
-            ct_hi = _chord_primitive(t_hi, r) if t_hi > 0.0 else 0.0
-            edge[k, 0] = t_hi
-            edge[k, 1] = ct_hi
             if near >= r:
                 continue
-            cr = edge[k, 2]
+            t_lo = rowt[k, j]
+            ct_lo = rowc[k, j]
+            t_hi = rowt[k, j + 1]
+            ct_hi = rowc[k, j + 1]
+            cr = 0.5 * (r * r * (0.5 * math.pi))  # C(r)
             outer = math.sqrt(r * r - near * near)
             inner = math.sqrt(r * r - far * far) if far < r else -1.0
             ix0 = max(cx0, int(math.floor(x - outer + 0.5)))
@@ -245,10 +287,10 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, edge):
                 ib = ix1
             else:
                 if run_a > run_b:
-                    run_f, run_v = _run_sums(row, vrow, ia, ib)
+                    run_f, run_v = _run_sums(image, variance, iy, ia, ib)
                 else:
-                    f_left, v_left = _run_sums(row, vrow, ia, run_a - 1)
-                    f_right, v_right = _run_sums(row, vrow, run_b + 1, ib)
+                    f_left, v_left = _run_sums(image, variance, iy, ia, run_a - 1)
+                    f_right, v_right = _run_sums(image, variance, iy, run_b + 1, ib)
                     run_f += f_left + f_right
                     run_v += v_left + v_right
                 run_a = ia
@@ -278,8 +320,8 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, edge):
                     w = d_right - d_left
                     d_left = d_right
                     if w > 0.0:
-                        f_seg += w * row[ix]
-                        v_seg += w * w * vrow[ix]
+                        f_seg += w * image[iy, ix]
+                        v_seg += w * w * variance[iy, ix]
                 flux[k] += f_seg
                 var[k] += v_seg
 
@@ -378,7 +420,8 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
         exact_radii[k] = radii[exact_cols[k]]
     rmax_exact = exact_radii[nexact - 1] if nexact > 0 else 0.0
     colc = np.empty((nexact, int(2.0 * rmax_exact) + 4))
-    edge = np.empty((nexact, 3))
+    rowt = np.empty_like(colc)
+    rowc = np.empty_like(colc)
     exact_flux = np.empty(nexact)
     exact_var = np.empty(nexact)
     for i in range(n):
@@ -416,7 +459,8 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
             flux[i, k] = f
             err[i, k] = math.sqrt(v) if v >= 0.0 else np.nan
         if nexact > 0:
-            _exact_circles(image, variance, x, y, exact_radii, exact_flux, exact_var, colc, edge)
+            _exact_circles(image, variance, x, y, exact_radii, exact_flux, exact_var, colc,
+                           rowt, rowc)
             for s in range(nexact):
                 k = exact_cols[s]
                 r = exact_radii[s]
