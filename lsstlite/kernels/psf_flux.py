@@ -45,7 +45,7 @@ def _psf_flux(image, variance, mask, bad_bits, stamps, x0s, y0s):
         count = 0
         for j in range(ja, jb):
             for k in range(ia, ib):
-                if mask[y0 + j, x0 + k] & bad_bits:
+                if bad_bits != 0 and mask[y0 + j, x0 + k] & bad_bits:
                     continue
                 p = stamps[i, j, k]
                 spd += p * image[y0 + j, x0 + k]
@@ -61,7 +61,7 @@ def _psf_flux(image, variance, mask, bad_bits, stamps, x0s, y0s):
         chi2 = 0.0
         for j in range(ja, jb):
             for k in range(ia, ib):
-                if mask[y0 + j, x0 + k] & bad_bits:
+                if bad_bits != 0 and mask[y0 + j, x0 + k] & bad_bits:
                     continue
                 r = image[y0 + j, x0 + k] - flux * stamps[i, j, k]
                 chi2 += r * r / variance[y0 + j, x0 + k]

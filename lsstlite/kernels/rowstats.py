@@ -102,7 +102,8 @@ def _clipped_stats(buf, n, nsigma, niter, keys, spare, counts):
 
 
 @njit(cache=True, nogil=True)
-def _clipped_stats_at_offsets(image, good, ix, iy, dx, dy, nsigma, niter, centre, sigma):
+def _clipped_stats_at_offsets(image, mask, bad_bits, ix, iy, dx, dy, nsigma, niter, centre,
+                              sigma):
     ny, nx = image.shape
     buf = np.empty(dx.size, dtype=np.float32)
     keys = np.empty(dx.size, dtype=np.uint32)
@@ -117,17 +118,17 @@ def _clipped_stats_at_offsets(image, good, ix, iy, dx, dy, nsigma, niter, centre
                 # branch-free compaction: the loads of successive pixels overlap in flight
                 v = image[y, x]
                 buf[n] = v
-                n += 1 if good[y, x] and math.isfinite(v) else 0
+                n += 1 if (mask[y, x] & bad_bits) == 0 and math.isfinite(v) else 0
         centre[r], sigma[r] = _clipped_stats(buf, n, nsigma, niter, keys, spare, counts)
 
 
-def clipped_stats_at_offsets(image: np.ndarray, good: np.ndarray, x, y, dx: np.ndarray,
-                             dy: np.ndarray, nsigma: float = 3.0, niter: int = 3
+def clipped_stats_at_offsets(image: np.ndarray, mask: np.ndarray, bad_bitmask: int, x, y,
+                             dx: np.ndarray, dy: np.ndarray, nsigma: float = 3.0, niter: int = 3
                              ) -> tuple[np.ndarray, np.ndarray]:
     """Iteratively clipped mean and standard deviation of the pixels around each source.
 
     Source ``i`` samples the pixels ``(X_i + dx, Y_i + dy)``, ``X_i, Y_i`` the pixel nearest
-    ``(x_i, y_i)``, that are on the image, ``good`` and finite. Its statistics start from the
+    ``(x_i, y_i)``, that are on the image, free of ``bad_bitmask`` and finite. Its statistics start from the
     samples' median and ``0.7413 * IQR`` (numpy's linearly interpolated quantiles); then
     ``niter`` times the samples within ``nsigma`` of the centre give the new centre (mean) and
     sigma (population std). ``niter=0`` returns the median and the IQR sigma.
@@ -136,8 +137,10 @@ def clipped_stats_at_offsets(image: np.ndarray, good: np.ndarray, x, y, dx: np.n
     ----------
     image : ndarray of float32, shape (ny, nx)
         Plane to sample.
-    good : ndarray of bool, shape (ny, nx)
-        Pixels that may be used.
+    mask : ndarray of int32, shape (ny, nx)
+        Mask plane.
+    bad_bitmask : int
+        Pixels with any of these mask bits are not used.
     x, y : array_like of float, shape (n,)
         Centres (a non-finite centre has no samples).
     dx, dy : ndarray of int, shape (m,)
@@ -153,7 +156,7 @@ def clipped_stats_at_offsets(image: np.ndarray, good: np.ndarray, x, y, dx: np.n
         NaN for a source without samples (or when clipping removes every sample).
     """
     img = as_image(image, "image")
-    use = as_image(good, "good", dtype=np.bool_, shape=img.shape)
+    msk = as_image(mask, "mask", dtype=np.int32, shape=img.shape)
     xs, ys = as_positions(x, y)
     offx = np.ascontiguousarray(dx, dtype=np.int64).ravel()
     offy = np.ascontiguousarray(dy, dtype=np.int64).ravel()
@@ -165,6 +168,6 @@ def clipped_stats_at_offsets(image: np.ndarray, good: np.ndarray, x, y, dx: np.n
     iy = np.floor(np.clip(np.where(np.isfinite(ys), ys, far), -_FAR, _FAR) + 0.5).astype(np.int64)
     centre = np.empty(xs.size)
     sigma = np.empty(xs.size)
-    _clipped_stats_at_offsets(img, use, ix, iy, offx, offy, float(nsigma), int(niter), centre,
-                              sigma)
+    _clipped_stats_at_offsets(img, msk, np.int32(bad_bitmask), ix, iy, offx, offy, float(nsigma),
+                              int(niter), centre, sigma)
     return centre, sigma

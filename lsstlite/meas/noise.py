@@ -73,8 +73,10 @@ class NoiseReplacer:
         Background-subtracted image and its variance.
     footprints : `lsstlite.meas.footprints.SourceFootprints`
         Footprints of all sources (their leaf label image and its pixel grouping).
-    usable : ndarray of bool
-        Pixels usable to estimate the noise (sky, unmasked).
+    mask : ndarray of int32
+        Mask plane.
+    bad_bitmask : int
+        Mask bits of pixels not to use for the noise statistics (with ``measure``).
     noise_source : {"measure", "variance"}
         ``measure``: Gaussian noise with the clipped mean and standard deviation of the sky;
         ``variance``: zero-mean noise with the per-pixel variance.
@@ -82,8 +84,8 @@ class NoiseReplacer:
         Random seed (the same seed gives the same measurements).
     """
 
-    def __init__(self, image: np.ndarray, variance: np.ndarray, footprints, usable: np.ndarray,
-                 noise_source: str = "measure", seed: int = 1):
+    def __init__(self, image: np.ndarray, variance: np.ndarray, footprints, mask: np.ndarray,
+                 bad_bitmask: int, noise_source: str = "measure", seed: int = 1):
         self.image = image
         self.footprints = footprints
         order, _ = footprints.pixels_by_leaf
@@ -94,7 +96,10 @@ class NoiseReplacer:
             noise = rng.standard_normal(count) * sigma
             self.mean, self.sigma = 0.0, float(np.median(sigma)) if count else 0.0
         elif noise_source == "measure":
-            sky = image[usable & (footprints.labels == 0)]
+            # sky: outside every footprint and free of the bad bits (one int32 temporary)
+            outside = np.bitwise_and(mask, bad_bitmask)
+            np.bitwise_or(outside, footprints.labels, out=outside)
+            sky = image[outside == 0]
             # a 500 000-pixel subsample knows the noise level to ~0.1%, plenty for noise
             self.mean, self.sigma = clipped_mean_std(sky, max_samples=500_000)
             if not np.isfinite(self.sigma):

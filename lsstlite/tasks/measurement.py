@@ -155,9 +155,8 @@ class SingleFrameMeasurementTask(Task):
         if self.config.doReplaceWithNoise:
             planes = exposure.planes
             bad = planes.bitmask(*[p for p in ("BAD", "SAT", "NO_DATA", "EDGE") if p in planes])
-            replacer = NoiseReplacer(exposure.image, exposure.variance, footprints,
-                                     (exposure.mask & bad) == 0, self.config.noiseSource,
-                                     self.config.noiseSeed)
+            replacer = NoiseReplacer(exposure.image, exposure.variance, footprints, exposure.mask,
+                                     bad, self.config.noiseSource, self.config.noiseSeed)
             related = _related_rows(np.asarray(catalog["id"]), parents)
             grow = np.array([-1, -1, 1, 1]) * self.config.isolationRadius
             batches = colour_batches(footprints.bbox + grow, footprints.bbox, related)

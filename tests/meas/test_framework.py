@@ -132,7 +132,11 @@ def test_noise_replacer_inserts_and_removes_exactly():
 
     exposure, footprints, positions, fluxes = star_field(4)
     image = exposure.image
-    replacer = NoiseReplacer(image, exposure.variance, footprints, np.ones(image.shape, bool))
+    # bad sky pixels with wild values must not enter the noise statistics
+    bad = exposure.planes.bitmask("BAD")
+    image[:10, :] = 1e4
+    exposure.mask[:10, :] |= bad
+    replacer = NoiseReplacer(image, exposure.variance, footprints, exposure.mask, bad)
     labels = footprints.labels
     noise = replacer.working.copy()
     sky = labels == 0

@@ -43,8 +43,8 @@ class LocalBackgroundPlugin(MeasurementPlugin):
         bits = planes.bitmask(*[p for p in cfg.badMaskPlanes if p in planes])
         x, y = ctx.centroid(self)
         dx, dy = annulus_offsets(cfg.annulusInner, cfg.annulusOuter)
-        centre, sigma = clipped_stats_at_offsets(ctx.image, (ctx.mask & bits) == 0, x, y, dx, dy,
-                                                 cfg.bgRej, cfg.bgIter)
+        centre, sigma = clipped_stats_at_offsets(ctx.image, ctx.mask, bits, x, y, dx, dy, cfg.bgRej,
+                                                 cfg.bgIter)
         empty = ~np.isfinite(centre)
         cat[self.instFlux][rows] = centre
         cat[self.instFluxErr][rows] = sigma

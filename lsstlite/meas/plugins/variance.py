@@ -49,8 +49,7 @@ class VariancePlugin(MeasurementPlugin):
             if np.isfinite(det).any():
                 radius = float(np.clip(cfg.scale * np.nanmedian(det), 3.0, 30.0))
         dx, dy = annulus_offsets(-1.0, radius)
-        median, _ = clipped_stats_at_offsets(ctx.variance, (ctx.mask & bits) == 0, x, y, dx, dy,
-                                             niter=0)
+        median, _ = clipped_stats_at_offsets(ctx.variance, ctx.mask, bits, x, y, dx, dy, niter=0)
         empty = ~np.isfinite(median)
         cat[self.value][rows] = median
         cat[f"{self.name}_flag_emptyFootprint"][rows[empty]] = True
