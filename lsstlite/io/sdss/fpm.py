@@ -12,7 +12,8 @@ import logging
 import os
 
 import numpy as np
-from astropy.io import fits
+
+from lsstlite.io.fits_tables_read import FitsTable, read_fits_tables
 
 __all__ = ["FpmPlanes", "rasterize_spans", "read_fpm", "SDSS_TO_LSST_PLANE"]
 
@@ -24,32 +25,31 @@ SDSS_TO_LSST_PLANE: dict[str, str] = {"INTERP": "INTRP", "SATUR": "SAT", "CR": "
 FpmPlanes = dict[str, np.ndarray]
 
 
-def _plane_table(hdus: fits.HDUList, path: str) -> dict[str, int]:
-    table = hdus[-1].data
-    names = table.columns.names if table is not None else []
-    if table is None or "attributeName" not in names or "Value" not in names:
+def _plane_table(hdus: list[FitsTable], path: str) -> dict[str, int]:
+    columns = hdus[-1].columns
+    if "attributeName" not in columns or "Value" not in columns:
         msg = f"{path}: last HDU is not the fpM plane table (attributeName, Value)"
         raise ValueError(msg)
     planes = {}
-    for attribute, value in zip(table["attributeName"], table["Value"], strict=True):
+    for attribute, value in zip(columns["attributeName"], columns["Value"], strict=True):
         name = str(attribute).strip()
         if name.startswith("S_MASK_"):
             planes[name[len("S_MASK_"):]] = int(value)
     return planes
 
 
-def _plane_spans(table, path: str, plane: str) -> np.ndarray:
+def _plane_spans(table: FitsTable, path: str, plane: str) -> np.ndarray:
     """All spans of one plane as an int64 (n, 3) array of ``(y, x1, x2)`` frame pixels.
 
-    The columns are read once as whole arrays; the span bytes of all OBJMASKs are concatenated
-    and decoded in one go.
+    The span bytes of all OBJMASKs are concatenated and decoded in one go.
     """
-    if table is None or len(table) == 0:
+    if table.nrows == 0:
         return np.empty((0, 3), dtype=np.int64)
-    nspan = np.asarray(table.field("nspan"), dtype=np.int64)
-    row0 = np.asarray(table.field("row0"), dtype=np.int64)
-    col0 = np.asarray(table.field("col0"), dtype=np.int64)
-    raw = table.field("s")
+    columns = table.columns
+    nspan = columns["nspan"].astype(np.int64)
+    row0 = columns["row0"].astype(np.int64)
+    col0 = columns["col0"].astype(np.int64)
+    raw = columns["s"]
     nbytes = np.fromiter((len(r) for r in raw), dtype=np.int64, count=len(raw))
     held = nbytes // 6
     short = (nspan > 0) & (nbytes > 0) & (held < nspan)
@@ -59,8 +59,7 @@ def _plane_spans(table, path: str, plane: str) -> np.ndarray:
     used = np.where((nspan > 0) & (nbytes > 0), np.minimum(nspan, held), 0)
     if used.sum() == 0:
         return np.empty((0, 3), dtype=np.int64)
-    packed = np.concatenate([np.asarray(r, dtype=np.uint8)[: 6 * n]
-                             for r, n in zip(raw, used.tolist(), strict=True) if n > 0])
+    packed = np.concatenate([r[: 6 * n] for r, n in zip(raw, used.tolist(), strict=True) if n > 0])
     spans = packed.view(">u2").reshape(-1, 3).astype(np.int64)
     spans[:, 0] -= np.repeat(row0, used)
     spans[:, 1:] -= np.repeat(col0, used)[:, None]
@@ -68,7 +67,7 @@ def _plane_spans(table, path: str, plane: str) -> np.ndarray:
         owner = np.repeat(np.arange(len(used)), used)
         span_pixels = np.bincount(owner, weights=spans[:, 2] - spans[:, 1] + 1,
                                   minlength=len(used)).astype(np.int64)
-        npix = np.asarray(table.field("npix"), dtype=np.int64)
+        npix = columns["npix"].astype(np.int64)
         for i in np.flatnonzero((used > 0) & (npix != span_pixels)):
             log.debug("%s: plane %s: OBJMASK npix %d differs from its span sum",
                       path, plane, npix[i])
@@ -137,20 +136,20 @@ def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> F
     if not os.path.isfile(path):
         msg = f"SDSS fpM file not found: {path}"
         raise FileNotFoundError(msg)
-    with fits.open(path, memmap=False) as hdus:
-        if shape is None:
-            header = hdus[0].header
-            if "MASKROWS" not in header or "MASKCOLS" not in header:
-                msg = f"{path}: no MASKROWS/MASKCOLS in the primary header; pass shape"
-                raise ValueError(msg)
-            shape = (int(header["MASKROWS"]), int(header["MASKCOLS"]))
-        table = _plane_table(hdus, path)
-        planes: FpmPlanes = {}
-        for name, value in sorted(table.items(), key=lambda item: item[1]):
-            hdu_index = value + 1
-            if hdu_index >= len(hdus) - 1:
-                msg = f"{path}: plane {name} (value {value}) has no HDU {hdu_index}"
-                raise ValueError(msg)
-            spans = _plane_spans(hdus[hdu_index].data, path, name)
-            planes[name] = rasterize_spans(spans, shape)
+    hdus = read_fits_tables(path)
+    if shape is None:
+        header = hdus[0].header
+        if "MASKROWS" not in header or "MASKCOLS" not in header:
+            msg = f"{path}: no MASKROWS/MASKCOLS in the primary header; pass shape"
+            raise ValueError(msg)
+        shape = (int(header["MASKROWS"]), int(header["MASKCOLS"]))
+    table = _plane_table(hdus, path)
+    planes: FpmPlanes = {}
+    for name, value in sorted(table.items(), key=lambda item: item[1]):
+        hdu_index = value + 1
+        if hdu_index >= len(hdus) - 1:
+            msg = f"{path}: plane {name} (value {value}) has no HDU {hdu_index}"
+            raise ValueError(msg)
+        spans = _plane_spans(hdus[hdu_index], path, name)
+        planes[name] = rasterize_spans(spans, shape)
     return planes

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from astropy.io import fits
 
 from lsstlite.image.sdss_psf import KlPsfComponents
+from lsstlite.io.fits_tables_read import read_fits_tables
 from lsstlite.io.sdss.names import SDSS_BANDS
 
 __all__ = ["read_kl_psf", "read_psfield_noise"]
@@ -43,36 +43,34 @@ def read_kl_psf(path: str | os.PathLike, band: str) -> KlPsfComponents:
     path = os.fspath(path)
     _check_file(path, "psField")
     hdu_index = _band_index(band, path) + 1
-    with fits.open(path, memmap=False) as hdus:
-        if hdu_index >= len(hdus):
-            msg = f"{path}: no HDU {hdu_index} for band {band}"
+    hdus = read_fits_tables(path)
+    if hdu_index >= len(hdus):
+        msg = f"{path}: no HDU {hdu_index} for band {band}"
+        raise ValueError(msg)
+    table = hdus[hdu_index].columns
+    needed = ("nrow_b", "ncol_b", "c", "RNROW", "RNCOL", "RROWS")
+    missing = [n for n in needed if n not in table]
+    if missing:
+        msg = f"{path}: HDU {hdu_index} (band {band}) lacks KL PSF columns {missing}"
+        raise ValueError(msg)
+    n_comp = hdus[hdu_index].nrows
+    nrow, ncol = int(table["RNROW"][0]), int(table["RNCOL"][0])
+    nrow_b, ncol_b = int(table["nrow_b"][0]), int(table["ncol_b"][0])
+    images = np.empty((n_comp, nrow, ncol))
+    coeffs = np.empty((n_comp, nrow_b, ncol_b))
+    for k in range(n_comp):
+        if (int(table["RNROW"][k]), int(table["RNCOL"][k])) != (nrow, ncol) or \
+                (int(table["nrow_b"][k]), int(table["ncol_b"][k])) != (nrow_b, ncol_b):
+            msg = f"{path}: band {band}: KL component {k} differs in size from component 0"
             raise ValueError(msg)
-        table = hdus[hdu_index].data
-        needed = ("nrow_b", "ncol_b", "c", "RNROW", "RNCOL", "RROWS")
-        names = table.columns.names if table is not None else []
-        missing = [n for n in needed if n not in names]
-        if missing:
-            msg = f"{path}: HDU {hdu_index} (band {band}) lacks KL PSF columns {missing}"
+        pixels = np.asarray(table["RROWS"][k], dtype=np.float64)
+        if pixels.size != nrow * ncol:
+            msg = (f"{path}: band {band}: KL component {k} has {pixels.size} pixels, "
+                   f"expected RNROW*RNCOL = {nrow * ncol}")
             raise ValueError(msg)
-        n_comp = len(table)
-        nrow, ncol = int(table["RNROW"][0]), int(table["RNCOL"][0])
-        nrow_b, ncol_b = int(table["nrow_b"][0]), int(table["ncol_b"][0])
-        images = np.empty((n_comp, nrow, ncol))
-        coeffs = np.empty((n_comp, nrow_b, ncol_b))
-        for k in range(n_comp):
-            row = table[k]
-            if (int(row["RNROW"]), int(row["RNCOL"])) != (nrow, ncol) or \
-                    (int(row["nrow_b"]), int(row["ncol_b"])) != (nrow_b, ncol_b):
-                msg = f"{path}: band {band}: KL component {k} differs in size from component 0"
-                raise ValueError(msg)
-            pixels = np.asarray(row["RROWS"], dtype=np.float64)
-            if pixels.size != nrow * ncol:
-                msg = (f"{path}: band {band}: KL component {k} has {pixels.size} pixels, "
-                       f"expected RNROW*RNCOL = {nrow * ncol}")
-                raise ValueError(msg)
-            images[k] = pixels.reshape(nrow, ncol)
-            # Only c[:nrow_b, :ncol_b] is meaningful; the rest of the 5x5 array is junk.
-            coeffs[k] = np.asarray(row["c"], dtype=np.float64)[:nrow_b, :ncol_b]
+        images[k] = pixels.reshape(nrow, ncol)
+        # Only c[:nrow_b, :ncol_b] is meaningful; the rest of the 5x5 array is junk.
+        coeffs[k] = np.asarray(table["c"][k], dtype=np.float64)[:nrow_b, :ncol_b]
     return KlPsfComponents(eigen_images=images, coefficients=coeffs)
 
 
@@ -87,18 +85,17 @@ def read_psfield_noise(path: str | os.PathLike, band: str) -> tuple[float, float
     path = os.fspath(path)
     _check_file(path, "psField")
     index = _band_index(band, path)
-    with fits.open(path, memmap=False) as hdus:
-        if len(hdus) <= 6:
-            msg = f"{path}: no HDU 6 (per-band gain and dark_variance)"
-            raise ValueError(msg)
-        table = hdus[6].data
-        names = table.columns.names if table is not None else []
-        missing = [n for n in ("gain", "dark_variance") if n not in names]
-        if missing:
-            msg = f"{path}: HDU 6 lacks columns {missing}"
-            raise ValueError(msg)
-        gain = float(np.ravel(table["gain"][0])[index])
-        dark_variance = float(np.ravel(table["dark_variance"][0])[index])
+    hdus = read_fits_tables(path)
+    if len(hdus) <= 6:
+        msg = f"{path}: no HDU 6 (per-band gain and dark_variance)"
+        raise ValueError(msg)
+    table = hdus[6].columns
+    missing = [n for n in ("gain", "dark_variance") if n not in table or not hdus[6].nrows]
+    if missing:
+        msg = f"{path}: HDU 6 lacks columns {missing}"
+        raise ValueError(msg)
+    gain = float(np.ravel(table["gain"][0])[index])
+    dark_variance = float(np.ravel(table["dark_variance"][0])[index])
     if not (np.isfinite(gain) and gain > 0):
         msg = f"{path}: band {band}: gain {gain} is not positive"
         raise ValueError(msg)

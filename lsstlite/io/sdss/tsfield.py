@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.io import fits
 
+from lsstlite.io.fits_tables_read import read_fits_tables
 from lsstlite.io.sdss.names import SDSS_BANDS
 
 __all__ = ["TsFieldCalib", "read_tsfield", "zero_point_from_flux20"]
@@ -78,14 +78,13 @@ def read_tsfield(path: str | os.PathLike, band: str, exptime: float) -> TsFieldC
         raise ValueError(msg)
     index = SDSS_BANDS.index(band)
     columns = ("aa", "aaErr", "kk", "kkErr", "airmass", "gain", "dark_variance")
-    with fits.open(path, memmap=False) as hdus:
-        table = hdus[1].data if len(hdus) > 1 else None
-        names = table.columns.names if table is not None else []
-        missing = [c for c in columns if c not in names]
-        if missing:
-            msg = f"{path}: HDU 1 lacks columns {missing}"
-            raise ValueError(msg)
-        values = {c: float(np.ravel(table[c][0])[index]) for c in columns}
+    hdus = read_fits_tables(path)
+    table = hdus[1].columns if len(hdus) > 1 and hdus[1].nrows else {}
+    missing = [c for c in columns if c not in table]
+    if missing:
+        msg = f"{path}: HDU 1 lacks columns {missing}"
+        raise ValueError(msg)
+    values = {c: float(np.ravel(table[c][0])[index]) for c in columns}
     zp = -(values["aa"] + values["kk"] * values["airmass"]) + 2.5 * math.log10(exptime)
     zp_err = math.hypot(values["aaErr"], values["kkErr"] * values["airmass"])
     return TsFieldCalib(exptime=float(exptime), zeroPoint=zp, zeroPointErr=zp_err, **values)

@@ -1,0 +1,85 @@
+"""The direct binary-table reader against astropy's own reading of the same files."""
+
+import gzip
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from lsstlite.io.fits_tables_read import read_fits_tables
+
+
+def _write(path, n=5):
+    rng = np.random.default_rng(2)
+    var = np.empty(n, dtype=object)
+    var[:] = [rng.integers(0, 255, k).astype(np.uint8) for k in range(n)]
+    varf = np.empty(n, dtype=object)
+    varf[:] = [rng.normal(size=2 * k).astype(np.float32) for k in range(n)]
+    columns = [
+        fits.Column("flag", "L", array=rng.uniform(size=n) > 0.5),
+        fits.Column("byte", "B", array=rng.integers(0, 255, n)),
+        fits.Column("i16", "I", array=rng.integers(-3000, 3000, n)),
+        fits.Column("i32", "J", array=rng.integers(-10**9, 10**9, n)),
+        fits.Column("i64", "K", array=rng.integers(-10**15, 10**15, n)),
+        fits.Column("f32", "E", array=rng.normal(size=n)),
+        fits.Column("f64", "D", array=rng.normal(size=n)),
+        fits.Column("vec", "5D", array=rng.normal(size=(n, 5))),
+        fits.Column("mat", "6E", dim="(3,2)", array=rng.normal(size=(n, 2, 3))),
+        fits.Column("name", "8A", array=np.array(["a", "bb ", "S_MASK_X", "", "z"] * n)[:n]),
+        fits.Column("scaled", "I", array=np.arange(n)),
+        fits.Column("s", "PB()", array=var),
+        fits.Column("rows", "PE()", array=varf),
+    ]
+    header = fits.Header([("MASKROWS", 12)])
+    table = fits.BinTableHDU.from_columns(columns)
+    table.header["TSCAL11"], table.header["TZERO11"] = 0.5, 10.0  # stored 0..n-1, read 10 + i/2
+    hdul = fits.HDUList([fits.PrimaryHDU(header=header), table,
+                         fits.ImageHDU(np.zeros((3, 4), np.float32)),
+                         fits.BinTableHDU.from_columns([fits.Column("x", "J", array=[])])])
+    hdul.writeto(path)
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_columns_equal_astropy(tmp_path, compressed):
+    path = tmp_path / "t.fits"
+    _write(path)
+    if compressed:
+        path.with_suffix(".fits.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path = path.with_suffix(".fits.gz")
+    hdus = read_fits_tables(path)
+    with fits.open(path) as ref:
+        assert len(hdus) == len(ref) == 4
+        assert hdus[0].header["MASKROWS"] == 12 and hdus[0].columns == {}
+        assert hdus[2].columns == {} and hdus[3].nrows == 0 and len(hdus[3].columns["x"]) == 0
+        table = ref[1].data
+        assert hdus[1].nrows == len(table) == 5
+        for name in ref[1].columns.names:
+            got, want = hdus[1].columns[name], table[name]
+            if name in ("s", "rows"):
+                assert len(got) == len(want)
+                for g, w in zip(got, want, strict=True):
+                    assert g.dtype.isnative and np.array_equal(g, np.asarray(w))
+                continue
+            assert got.dtype.isnative and got.shape == np.shape(want)
+            np.testing.assert_array_equal(got, np.asarray(want))
+        assert hdus[1].columns["flag"].dtype == bool
+        assert list(hdus[1].columns["name"]) == ["a", "bb", "S_MASK_X", "", "z"]
+        np.testing.assert_array_equal(hdus[1].columns["scaled"], 10.0 + 0.5 * np.arange(5))
+
+
+def test_bad_files(tmp_path):
+    path = tmp_path / "t.fits"
+    _write(path)
+    raw = path.read_bytes()
+    (tmp_path / "cut.fits").write_bytes(raw[: 2880 * 3 + 10])  # inside the first table's rows
+    with pytest.raises(ValueError, match="truncated"):
+        read_fits_tables(tmp_path / "cut.fits")
+    (tmp_path / "noend.fits").write_bytes(b"SIMPLE  =                    T" + b" " * 50)
+    with pytest.raises(ValueError, match="no END card"):
+        read_fits_tables(tmp_path / "noend.fits")
+    complex_table = fits.BinTableHDU.from_columns([fits.Column("z", "C", array=np.ones(2, complex))])
+    fits.HDUList([fits.PrimaryHDU(), complex_table]).writeto(tmp_path / "c.fits")
+    with pytest.raises(ValueError, match="unsupported TFORM 'C'"):
+        read_fits_tables(tmp_path / "c.fits")
+    with pytest.raises(FileNotFoundError):
+        read_fits_tables(tmp_path / "none.fits")
