@@ -20,7 +20,8 @@ import numpy as np
 
 from .atomic import atomic_write
 
-__all__ = ["card", "primary_header", "table_hdu_bytes", "write_table_file", "BLOCK"]
+__all__ = ["card", "primary_header", "table_hdu_bytes", "write_astropy_table", "write_table_file",
+           "BLOCK"]
 
 #: FITS block size in bytes; every header and data unit is padded to a multiple of it.
 BLOCK = 2880
@@ -199,3 +200,23 @@ def write_table_file(path: str | os.PathLike, table_hdu: bytes) -> None:
     with atomic_write(path, "wb") as stream:
         stream.write(primary_header())
         stream.write(table_hdu)
+
+
+def write_astropy_table(table, path: str | os.PathLike) -> None:
+    """Write an `astropy.table.Table` of 1-d columns as a FITS binary table, atomically.
+
+    Units (FITS spelling) and descriptions are kept; ``table.meta`` scalars become header
+    cards.
+
+    Raises
+    ------
+    ValueError
+        A column that is not 1-d or of an unsupported dtype; a ``meta`` value that is not a
+        bool, int, float or str.
+    """
+    columns = list(table.columns.values())
+    units = ["" if c.unit is None else c.unit.to_string("fits") for c in columns]
+    docs = [c.description or "" for c in columns]
+    meta = [card(str(key), value) for key, value in table.meta.items()]
+    write_table_file(path, table_hdu_bytes(table.colnames, [np.asarray(c) for c in columns], units,
+                                           docs, extra_cards=meta))

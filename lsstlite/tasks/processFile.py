@@ -203,6 +203,7 @@ class ProcessFileTask(CmdLineTask):
     def writeOutputs(self, inputRef: InputRef, repo: FileRepo, result: Struct) -> None:
         """Write ``out/NAME.fits`` (calexp) and ``out/NAME/{background,icSrc,src,srcMatch}.fits``."""
         from lsstlite.io import write_catalog, write_exposure
+        from lsstlite.io.fits_table import write_astropy_table
 
         name = inputRef.name
         write_exposure(result.exposure, repo.calexpPath(name))
@@ -211,7 +212,7 @@ class ProcessFileTask(CmdLineTask):
         if result.sourceCat is not None:
             write_catalog(result.sourceCat, repo.datasetPath(name, "src"))
         if result.matches is not None:
-            _write_table(result.matches, repo.datasetPath(name, "srcMatch"))
+            write_astropy_table(result.matches, repo.datasetPath(name, "srcMatch"))
         self.log.info("Wrote %s and %s/", repo.calexpPath(name), repo.datasetPath(name, "src").parent)
 
     @staticmethod
@@ -246,15 +247,6 @@ def _announce_compilation(log) -> None:
     if not kernels_cached():
         log.info("First run: compiling the Numba kernels once (up to ~30 s); later runs load "
                  "them from the cache")
-
-
-def _write_table(table: Any, path) -> None:
-    """Write an astropy Table as a FITS binary table, atomically."""
-    from astropy.io import fits
-
-    from lsstlite.io.atomic import atomic_write_fits
-
-    atomic_write_fits(fits.HDUList([fits.PrimaryHDU(), fits.table_to_hdu(table)]), path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,3 +98,26 @@ def test_bad_columns():
         table_hdu_bytes(["a", "b"], [np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="must be ASCII"):
         table_hdu_bytes(["s"], [np.array(["é"])])
+
+
+def test_write_astropy_table_keeps_units_descriptions_meta(tmp_path):
+    import astropy.units as u
+
+    from lsstlite.io.fits_table import write_astropy_table
+
+    table = Table({"src_id": np.array([3, 9], dtype=np.int64),
+                   "separation": np.array([0.1, 0.25]) * u.arcsec,
+                   "ref_r_flux": np.array([1.5e4, 2.0e3]) * u.nJy})
+    table["src_id"].description = "id of the matched source"
+    table.meta["BAND"] = "r"
+    path = tmp_path / "srcMatch.fits"
+    write_astropy_table(table, path)
+    back = Table.read(path)
+    assert back.colnames == table.colnames and back.meta["BAND"] == "r"
+    assert back["separation"].unit == u.arcsec and back["ref_r_flux"].unit == u.nJy
+    np.testing.assert_array_equal(back["src_id"], [3, 9])
+    np.testing.assert_array_equal(back["separation"], [0.1, 0.25])
+    assert fits.getheader(path, 1)["TCOMM1"] == "id of the matched source"
+    table.meta["BAD"] = {"a": 1}
+    with pytest.raises(ValueError, match="cannot store a dict"):
+        write_astropy_table(table, tmp_path / "bad.fits")

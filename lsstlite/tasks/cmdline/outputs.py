@@ -207,8 +207,13 @@ def plain(value: Any) -> Any:
 
 
 def write_metadata(metadata: dict[str, Any], path: Path) -> None:
-    """Write a task tree's metadata (`Task.getFullMetadata`) as YAML."""
+    """Write a task tree's metadata (`Task.getFullMetadata`) as YAML.
+
+    With libyaml's dumper when PyYAML has it (the same text, ~5x faster than the pure-Python
+    one).
+    """
     import yaml
 
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     with atomic_write(path, "w") as stream:
-        yaml.safe_dump(plain(metadata), stream, sort_keys=False, default_flow_style=False)
+        yaml.dump(plain(metadata), stream, Dumper=dumper, sort_keys=False, default_flow_style=False)
