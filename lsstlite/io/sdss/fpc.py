@@ -9,6 +9,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from lsstlite.io.fits_read import read_primary_image
+
 __all__ = ["FpcFrame", "read_fpc", "wcs_from_fpc_header", "OVERLAP_ROWS"]
 
 #: Rows at the top of an fpC that repeat the first rows of the next field.
@@ -111,14 +113,12 @@ def read_fpc(path: str | os.PathLike, trim_rows: bool = True,
     if not os.path.isfile(path):
         msg = f"SDSS fpC file not found: {path}"
         raise FileNotFoundError(msg)
-    with fits.open(path, memmap=False) as hdus:
-        header = hdus[0].header.copy()
-        data = hdus[0].data
-        if data is None or data.ndim != 2:
-            msg = f"{path}: primary HDU holds no 2-D image (fpC expected)"
-            raise ValueError(msg)
-        softbias = float(header.get("SOFTBIAS", 0.0))
-        image = np.asarray(data, dtype=np.float32) - np.float32(softbias)
+    header, data = read_primary_image(path)
+    if data is None or data.ndim != 2:
+        msg = f"{path}: primary HDU holds no 2-D image (fpC expected)"
+        raise ValueError(msg)
+    softbias = float(header.get("SOFTBIAS", 0.0))
+    image = np.asarray(data, dtype=np.float32) - np.float32(softbias)
     trimmed = 0
     if trim_rows:
         if not 0 <= overlap_rows < image.shape[0]:

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from lsstlite.io.fits_tables_read import FitsTable, read_fits_tables
+from lsstlite.io.fits_read import FitsTable, read_fits_tables
 
 __all__ = ["FpmPlanes", "rasterize_spans", "read_fpm", "SDSS_TO_LSST_PLANE"]
 

@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from lsstlite.image.sdss_psf import KlPsfComponents
-from lsstlite.io.fits_tables_read import read_fits_tables
+from lsstlite.io.fits_read import read_fits_tables
 from lsstlite.io.sdss.names import SDSS_BANDS
 
 __all__ = ["read_kl_psf", "read_psfield_noise"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lsstlite.io.fits_tables_read import read_fits_tables
+from lsstlite.io.fits_read import read_fits_tables
 from lsstlite.io.sdss.names import SDSS_BANDS
 
 __all__ = ["TsFieldCalib", "read_tsfield", "zero_point_from_flux20"]

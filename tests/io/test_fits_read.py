@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from lsstlite.io.fits_tables_read import read_fits_tables
+from lsstlite.io.fits_read import read_fits_tables
 
 
 def _write(path, n=5):
@@ -83,3 +83,43 @@ def test_bad_files(tmp_path):
         read_fits_tables(tmp_path / "c.fits")
     with pytest.raises(FileNotFoundError):
         read_fits_tables(tmp_path / "none.fits")
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "int32", "int64", "float32", "float64", "uint16"])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_primary_image_equals_astropy(tmp_path, dtype, compressed):
+    from lsstlite.io.fits_read import read_primary_image
+
+    rng = np.random.default_rng(4)
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+    data = (rng.integers(info.min, info.max, (7, 5), dtype=dtype, endpoint=True) if info
+            else rng.normal(size=(7, 5)).astype(dtype))
+    path = tmp_path / "img.fits"
+    fits.PrimaryHDU(data, header=fits.Header([("SOFTBIAS", 1000)])).writeto(path)  # uint16: BZERO
+    if compressed:
+        path.with_suffix(".fits.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path = path.with_suffix(".fits.gz")
+    header, image = read_primary_image(path)
+    with fits.open(path) as ref:
+        want = ref[0].data
+        assert header["SOFTBIAS"] == 1000 and image.dtype.isnative and image.shape == (7, 5)
+        np.testing.assert_array_equal(image, want)
+        assert image.dtype.kind == want.dtype.kind or dtype == "uint16"  # astropy: uint16 view
+
+
+def test_primary_image_scaled_blank_and_empty(tmp_path):
+    from lsstlite.io.fits_read import read_primary_image
+
+    hdu = fits.PrimaryHDU(np.array([[1, 2], [3, -99]], dtype=np.int16))
+    hdu.header["BSCALE"], hdu.header["BZERO"], hdu.header["BLANK"] = 0.5, 10.0, -99
+    hdu.writeto(tmp_path / "s.fits")
+    _, image = read_primary_image(tmp_path / "s.fits")
+    assert image.dtype == np.float32
+    np.testing.assert_array_equal(image, [[10.5, 11.0], [11.5, np.nan]])
+    fits.PrimaryHDU().writeto(tmp_path / "e.fits")
+    header, image = read_primary_image(tmp_path / "e.fits")
+    assert image is None and header["NAXIS"] == 0
+    raw = (tmp_path / "s.fits").read_bytes()
+    (tmp_path / "cut.fits").write_bytes(raw[:2880 + 4])
+    with pytest.raises(ValueError, match="truncated"):
+        read_primary_image(tmp_path / "cut.fits")

@@ -1,4 +1,5 @@
-"""Binary tables read straight into numpy: header cards and rows parsed once per HDU.
+"""FITS files read straight into numpy: binary tables (header cards and rows parsed once per
+HDU) and the primary image.
 
 `astropy.io.fits` builds a column object, a FITS_rec and per-column converters for every table
 HDU it touches, tens of milliseconds for the dozen small tables of an SDSS fpM, psField and
@@ -6,6 +7,7 @@ tsField. This reader parses each header with `astropy.io.fits.Header.fromstring`
 rows as one big-endian structured array and returns native columns. It covers what those
 files use: ``L B I J K E D A`` columns with repeats and ``TDIM``, and variable-length ``P``/``Q``
 arrays (one array per row, from the heap); ``TSCAL``/``TZERO`` columns are scaled.
+`read_primary_image` decodes a primary image (an SDSS fpC) without astropy's HDU objects.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["FitsTable", "read_fits_tables"]
+__all__ = ["FitsTable", "read_fits_tables", "read_primary_image"]
 
 _BLOCK = 2880
 _TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])([A-Z]?)(?:\((\d*)\))?")
 _TYPES = {"L": "i1", "B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
+_BITPIX = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
 
 
 @dataclass
@@ -162,3 +165,50 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
             hdus.append(FitsTable(header, {}))
         start = end + (-(-size // _BLOCK)) * _BLOCK
     return hdus
+
+
+def read_primary_image(path: str | os.PathLike) -> tuple[fits.Header, np.ndarray | None]:
+    """The primary header and image of a FITS file (plain or gzip-compressed).
+
+    Returns
+    -------
+    header : `astropy.io.fits.Header`
+    image : `numpy.ndarray` or None
+        Native byte order, shape ``(NAXISn, ..., NAXIS1)``; None without data. Integer data
+        with ``BSCALE``/``BZERO`` are scaled as astropy does: float32 for 8- and 16-bit data,
+        float64 otherwise, ``BLANK`` pixels NaN.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; no ``END`` card, unknown ``BITPIX``, truncated data.
+    """
+    path = os.fspath(path)
+    raw = _file_bytes(path)
+    end = _header_end(raw, 0, path)
+    header = fits.Header.fromstring(raw[:end].decode("ascii"))
+    shape = tuple(int(header[f"NAXIS{k}"]) for k in range(int(header.get("NAXIS", 0)), 0, -1))
+    if not shape or 0 in shape:
+        return header, None
+    bitpix = int(header["BITPIX"])
+    if bitpix not in _BITPIX:
+        msg = f"{path}: unknown BITPIX {bitpix}"
+        raise ValueError(msg)
+    dtype = np.dtype(_BITPIX[bitpix])
+    count = int(np.prod(shape))
+    if end + count * dtype.itemsize > len(raw):
+        msg = f"{path}: primary image is truncated ({len(raw) - end} of {count * dtype.itemsize} bytes)"
+        raise ValueError(msg)
+    stored = np.frombuffer(raw, dtype=dtype, count=count, offset=end).reshape(shape)
+    scale, zero = header.get("BSCALE", 1), header.get("BZERO", 0)
+    if bitpix < 0 or (scale == 1 and zero == 0 and "BLANK" not in header):
+        return header, stored.astype(dtype.newbyteorder("="))
+    real = np.float32 if bitpix <= 16 else np.float64
+    image = stored.astype(real)
+    if scale != 1:
+        image *= real(scale)
+    if zero != 0:
+        image += real(zero)
+    if "BLANK" in header:
+        image[stored == int(header["BLANK"])] = np.nan
+    return header, image
