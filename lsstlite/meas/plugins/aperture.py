@@ -47,6 +47,10 @@ class CircularApertureFluxPlugin(MeasurementPlugin):
                           "Sinc coefficients extend off the image")
             self.prefixes.append(f"{name}_{prefix}")
         metadata[f"{name}_radii"] = [float(r) for r in config.radii]
+        # per radius: the value columns and the flag columns (failure, truncated, sinc truncated)
+        self._columns = [(f"{p}_instFlux", f"{p}_instFluxErr",
+                          (f"{p}_flag", f"{p}_flag_apertureTruncated",
+                           f"{p}_flag_sincCoeffsTruncated")) for p in self.prefixes]
 
     def measure(self, ctx) -> None:
         from lsstlite.kernels import aperture as kernel
@@ -55,13 +59,15 @@ class CircularApertureFluxPlugin(MeasurementPlugin):
         x, y = ctx.centroid(self)
         res = kernel.circular_aperture_flux(ctx.image, ctx.variance, x, y, self.config.radii,
                                             max_sinc_radius=self.config.maxSincRadius)
-        for k, prefix in enumerate(self.prefixes):
-            cat[f"{prefix}_instFlux"][rows] = res.instFlux[:, k]
-            cat[f"{prefix}_instFluxErr"][rows] = res.instFluxErr[:, k]
-            bits = res.flags[:, k]
-            for bit, suffix in ((kernel.APERTURE_FAILURE, "flag"),
-                                (kernel.APERTURE_TRUNCATED, "flag_apertureTruncated"),
-                                (kernel.SINC_COEFFS_TRUNCATED, "flag_sincCoeffsTruncated")):
-                cat[f"{prefix}_{suffix}"][rows] = (bits & bit) != 0
-        failed = np.any((res.flags & kernel.APERTURE_FAILURE) != 0, axis=1)
-        cat[self.flag][rows[failed]] = True
+        bits = (kernel.APERTURE_FAILURE, kernel.APERTURE_TRUNCATED, kernel.SINC_COEFFS_TRUNCATED)
+        # flag columns start False: only the set bits are written
+        present = np.bitwise_or.reduce(res.flags, axis=0)
+        for k, (flux, err, flags) in enumerate(self._columns):
+            cat[flux][rows] = res.instFlux[:, k]
+            cat[err][rows] = res.instFluxErr[:, k]
+            for bit, column in zip(bits, flags):
+                if present[k] & bit:
+                    cat[column][rows[(res.flags[:, k] & bit) != 0]] = True
+        failed = (res.flags & kernel.APERTURE_FAILURE) != 0
+        if failed.any():
+            cat[self.flag][rows[failed.any(axis=1)]] = True
