@@ -343,23 +343,21 @@ def _box_dot(coeffs, s, cy, cx, data, y0, x0, nrows, ncols):
     return total
 
 
-@njit(cache=True, nogil=True)
-def _interpolate_patch(src, y0, x0, wx, wy, tmp, patch):
-    """Lanczos-interpolate ``src``: ``patch[r, c] = Σ_m Σ_n wy[m]·wx[n]·src[y0+r+m, x0+c+n]``.
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def _interpolate_patch(src, wx, wy, tmp, patch):
+    """Lanczos-interpolate ``src``: ``patch[r, c] = Σ_m Σ_n wy[m]·wx[n]·src[r+m, c+n]``.
 
     Separable, along x into ``tmp`` (``patch`` rows + taps − 1 rows) then along y. The tap
-    loops are innermost with a constant count (unrolled), so the column loops vectorise; a
-    column count that is a multiple of the vector width avoids a scalar remainder. ``src`` must
-    hold every tap (0 ≤ y0, x0).
+    loops are innermost with a constant count (unrolled), so the column loops vectorise (with
+    fused multiply-adds); a column count that is a multiple of the vector width avoids a scalar
+    remainder.
     """
     rows, cols = tmp.shape
     for rr in range(rows):
-        yy = np.uintp(y0 + rr)
         for c in range(cols):
-            xx = np.uintp(x0 + c)
-            acc = wx[0] * np.float64(src[yy, xx])
+            acc = wx[0] * src[rr, c]
             for m in range(1, _TAPS):
-                acc += wx[m] * np.float64(src[yy, xx + np.uintp(m)])
+                acc += wx[m] * src[rr, c + m]
             tmp[rr, c] = acc
     for rr in range(patch.shape[0]):
         for c in range(cols):
@@ -374,25 +372,27 @@ def _sinc_patch(image, variance, ix, iy, hmax, wx, wy, tmp, patch, pad, touched)
     """Interpolated patch around (ix, iy) at the weights' sub-pixel offset.
 
     ``patch[hmax + j, hmax + c]`` is the image interpolated at (iy + j + frac_y, ix + c + frac_x);
-    columns beyond 2·hmax + 1 are padding for vectorisation. Fast path when every tap lies inside
-    the image; otherwise the taps are copied into the zero-filled ``pad`` (off-image pixels count
-    as zero) and interpolated from there.
+    columns beyond 2·hmax + 1 are padding for vectorisation. The taps are first copied into
+    the float64 ``pad`` (off-image pixels count as zero).
     """
     ny, nx = image.shape
     reach = hmax + _LANCZOS_ORDER
-    right = pad.shape[1] - reach  # columns ix - reach .. ix + right - 1 are read
-    if ix - reach >= 0 and iy - reach >= 0 and ix + right <= nx and iy + reach < ny:
-        _touch_rows(image, variance, iy - reach, iy + reach, ix - reach, ix + right - 1, touched)
-        _interpolate_patch(image, iy - reach, ix - reach, wx, wy, tmp, patch)
-        return
-    pad[:, :] = 0.0
-    c0 = max(0, reach - ix)
-    c1 = min(pad.shape[1], nx - ix + reach)
-    for rr in range(pad.shape[0]):
-        yy = iy - reach + rr
-        if 0 <= yy < ny and c0 < c1:
-            pad[rr, c0:c1] = image[yy, ix - reach + c0: ix - reach + c1]
-    _interpolate_patch(pad, 0, 0, wx, wy, tmp, patch)
+    rows, width = pad.shape
+    y0 = iy - reach
+    x0 = ix - reach
+    r0 = max(0, -y0)
+    r1 = min(rows, ny - y0)
+    c0 = max(0, -x0)
+    c1 = min(width, nx - x0)
+    if r0 > 0 or c0 > 0 or r1 < rows or c1 < width:
+        pad[:, :] = 0.0
+    if r0 < r1 and c0 < c1:
+        _touch_rows(image, variance, y0 + r0, y0 + r1 - 1, x0 + c0, x0 + c1 - 1, touched)
+        for rr in range(r0, r1):
+            yy = np.uintp(y0 + rr)
+            for c in range(c0, c1):
+                pad[rr, c] = image[yy, np.uintp(x0 + c)]
+    _interpolate_patch(pad, wx, wy, tmp, patch)
 
 
 @njit(cache=True, nogil=True)
@@ -422,7 +422,7 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
     wy = np.empty(_TAPS)
     tmp = np.empty((side + _TAPS - 1, cols))
     patch = np.empty((side, cols))
-    pad = np.empty((side + _TAPS - 1, cols + _TAPS - 1), dtype=image.dtype)
+    pad = np.empty((side + _TAPS - 1, cols + _TAPS - 1))
     exact_radii = np.empty(nexact)
     for k in range(nexact):
         exact_radii[k] = radii[exact_cols[k]]
