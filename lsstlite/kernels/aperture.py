@@ -246,9 +246,25 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc, to
     _touch_rows(image, variance, iy0, iy1, cx0, cx1, touched)
     for k in range(nr):
         r = radii[k]
-        for j in range(cx1 - cx0 + 2):
+        cr = 0.5 * (r * r * (0.5 * math.pi))  # C(u) for u ≥ r
+        # column edges: ±C(r) off the circle, the series only where |e| < r
+        ncol = cx1 - cx0 + 2
+        ja = min(ncol, max(0, int(math.floor(x - r + 0.5)) - cx0))
+        jb = max(ja, min(ncol, int(math.ceil(x + r + 0.5)) - cx0 + 1))
+        for j in range(ja):
+            colc[k, j] = -cr
+        for j in range(ja, jb):
             colc[k, j] = _chord_primitive(cx0 + j - 0.5 - x, r)
-        for j in range(iy1 - iy0 + 2):
+        for j in range(jb, ncol):
+            colc[k, j] = cr
+        # row edges: t = 0 and C(t) = 0 off the circle
+        nrow = iy1 - iy0 + 2
+        ja = min(nrow, max(0, int(math.floor(y - r + 0.5)) - iy0))
+        jb = max(ja, min(nrow, int(math.ceil(y + r + 0.5)) - iy0 + 1))
+        for j in range(nrow):
+            rowt[k, j] = 0.0
+            rowc[k, j] = 0.0
+        for j in range(ja, jb):
             f = iy0 + j - 0.5 - y
             t = math.sqrt(max(0.0, r * r - f * f))
             rowt[k, j] = t
