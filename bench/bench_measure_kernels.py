@@ -12,6 +12,7 @@ import numpy as np
 
 from lsstlite.kernels.aperture import DEFAULT_RADII, circular_aperture_flux
 from lsstlite.kernels.centroid import sdss_centroid
+from lsstlite.kernels.kron import kron_flux
 from lsstlite.kernels.moments import adaptive_moments, gaussian_flux
 from lsstlite.kernels.psf_flux import psf_flux
 
@@ -66,6 +67,7 @@ def main():
         "apertures r>10 (exact x6)": lambda: circular_aperture_flux(
             img, var, cen.x, cen.y, [r for r in DEFAULT_RADII if r > 10]),
         "apertures all 10 radii": lambda: circular_aperture_flux(img, var, cen.x, cen.y),
+        "kron_flux": lambda: kron_flux(img, var, mask, cen.x, cen.y, mom.xx, mom.yy, mom.xy),
     }
     print(f"{NSRC} sources on a {NX}x{NY} frame (sigma {SIGMA} px), best of 5 after warm-up")
     total = 0.0
