@@ -275,25 +275,24 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc, to
         j = iy - iy0
         f_lo = iy - 0.5 - y
         f_hi = iy + 0.5 - y
-        dy = iy - y
-        ady = abs(dy)
-        near = max(0.0, ady - 0.5)
-        far = ady + 0.5
+        centre_row = f_lo <= 0.0 <= f_hi
         run_a = 0
         run_b = -1
         run_f = 0.0
         run_v = 0.0
         for k in range(nr):
             r = radii[k]
-            if near >= r:
-                continue
             t_lo = rowt[k, j]
-            ct_lo = rowc[k, j]
             t_hi = rowt[k, j + 1]
+            # half-chords at the row's nearer and farther edge (the latter 0 past the circle)
+            outer = r if centre_row else max(t_lo, t_hi)
+            if outer <= 0.0:
+                continue
+            inner = min(t_lo, t_hi)
+            inner = inner if inner > 0.0 else -1.0
+            ct_lo = rowc[k, j]
             ct_hi = rowc[k, j + 1]
             cr = 0.5 * (r * r * (0.5 * math.pi))  # C(r)
-            outer = math.sqrt(r * r - near * near)
-            inner = math.sqrt(r * r - far * far) if far < r else -1.0
             ix0 = max(cx0, int(math.floor(x - outer + 0.5)))
             ix1 = min(cx1, int(math.ceil(x + outer - 0.5)))
             # pixels with |dx| + 0.5 <= inner are wholly inside: one plain run
