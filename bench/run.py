@@ -520,9 +520,9 @@ def main(argv: list[str] | None = None) -> int:
                              "the simulator's FWHM / 2.355 for a simulated frame)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure (default 5)")
     parser.add_argument("--json", help="write every figure and the targets to this JSON file")
-    parser.add_argument("--skip", nargs="+", default=[],
+    parser.add_argument("--skip", nargs="+", action="extend", default=[],
                         choices=["inprocess", "whole", "show", "numba", "sep", "photutils"],
-                        help="skip some measurements")
+                        help="skip some measurements (repeatable: --skip a --skip b = --skip a b)")
     parser.add_argument("--processfile", metavar="PATH",
                         help="processFile.py to run (default: the one installed with this Python)")
     parser.add_argument("--inprocess-worker", help=argparse.SUPPRESS)
