@@ -88,9 +88,9 @@ def _quantile(a, n, p, lo, hi):
     k = int(np.floor(pos))
     frac = pos - k
     _select(a, lo, hi, k)
-    v = a[k]
+    v = np.float64(a[k])
     if frac > 0.0 and k + 1 < n:
-        v2 = _min_range(a, k + 1, hi if k + 1 <= hi else n - 1)
+        v2 = np.float64(_min_range(a, k + 1, hi if k + 1 <= hi else n - 1))
         v = v + frac * (v2 - v)
     return v, k
 
@@ -158,7 +158,9 @@ def _quartiles(buf, n, mean, sd):
     return q[0], q[1], q[2]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+# 'reassoc' lets LLVM vectorise the sums over the cell's pixels (they are summed in another
+# order, which changes them by rounding only); no other fast-math assumption (NaN checks stay)
+@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
 def _cell_statistics(image, mask, ignore, x_edges, y_edges, stat, nsigma, niter,
                      value, variance, stdev, npix):
     ny = y_edges.shape[0] - 1
@@ -168,15 +170,19 @@ def _cell_statistics(image, mask, ignore, x_edges, y_edges, stat, nsigma, niter,
         ci = c - cj * nx
         ya, yb = y_edges[cj], y_edges[cj + 1]
         xa, xb = x_edges[ci], x_edges[ci + 1]
-        buf = np.empty((yb - ya) * (xb - xa), dtype=np.float64)
+        # float32, as the image: the values are exact, and the passes below read half the bytes
+        buf = np.empty((yb - ya) * (xb - xa), dtype=np.float32)
         n = np.int64(0)  # not the literal 0: the callees would be compiled for it too
         for y in range(ya, yb):
             irow = image[y, xa:xb]
             mrow = mask[y, xa:xb]
             for x in range(xb - xa):
                 v = irow[x]
-                buf[n] = v  # branch-free append; n advances only for usable pixels
-                n += ((mrow[x] & ignore) == 0) & np.isfinite(v)
+                # a branch, not a branch-free append: nearly every pixel is usable, so it is
+                # predicted, while the append's store address waits on the previous test
+                if (mrow[x] & ignore) == 0 and np.isfinite(v):
+                    buf[n] = v
+                    n += 1
         if n == 0:
             value[cj, ci] = np.nan
             variance[cj, ci] = np.nan
@@ -184,7 +190,7 @@ def _cell_statistics(image, mask, ignore, x_edges, y_edges, stat, nsigma, niter,
             npix[cj, ci] = 0
             continue
         # plain mean / stdev of all usable pixels (one pass, shifted by the first value)
-        b0 = buf[0]
+        b0 = np.float64(buf[0])
         s = 0.0
         ss = 0.0
         for j in range(n):
