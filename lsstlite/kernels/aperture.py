@@ -225,7 +225,7 @@ def _touch_rows(image, variance, iy0, iy1, cx0, cx1, scratch):
 
 
 @njit(cache=True, nogil=True)
-def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc, touched):
+def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc):
     """Exact-overlap sums of concentric circles (``radii`` ascending) into ``flux``, ``var``.
 
     The chord primitives of every column edge and row edge are computed first (vectorised
@@ -233,8 +233,7 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc, to
     inside circle k contains that of circle k − 1, so its sums extend the previous run's by the
     pixels on either side: the largest circle's inside pixels are read once. Boundary pixels get
     the exact overlap w as a difference of corner areas and contribute w·D, w²·V. ``colc``,
-    ``rowt``, ``rowc`` are scratch of shape ≥ (len(radii), 2·max(radii) + 3), ``touched`` of
-    length ≥ 2·max(radii) + 3.
+    ``rowt``, ``rowc`` are scratch of shape ≥ (len(radii), 2·max(radii) + 3).
     """
     ny, nx = image.shape
     nr = radii.shape[0]
@@ -243,7 +242,6 @@ def _exact_circles(image, variance, x, y, radii, flux, var, colc, rowt, rowc, to
     iy1 = min(ny - 1, int(math.ceil(y + rmax - 0.5)))
     cx0 = max(0, int(math.floor(x - rmax + 0.5)))
     cx1 = min(nx - 1, int(math.ceil(x + rmax - 0.5)))
-    _touch_rows(image, variance, iy0, iy1, cx0, cx1, touched)
     for k in range(nr):
         r = radii[k]
         cr = 0.5 * (r * r * (0.5 * math.pi))  # C(u) for u ≥ r
@@ -383,7 +381,7 @@ def _interpolate_patch(src, wx, wy, tmp, patch):
 
 
 @njit(cache=True, nogil=True)
-def _sinc_patch(image, variance, ix, iy, hmax, wx, wy, tmp, patch, pad, touched):
+def _sinc_patch(image, ix, iy, hmax, wx, wy, tmp, patch, pad):
     """Interpolated patch around (ix, iy) at the weights' sub-pixel offset.
 
     ``patch[hmax + j, hmax + c]`` is the image interpolated at (iy + j + frac_y, ix + c + frac_x);
@@ -402,7 +400,6 @@ def _sinc_patch(image, variance, ix, iy, hmax, wx, wy, tmp, patch, pad, touched)
     if r0 > 0 or c0 > 0 or r1 < rows or c1 < width:
         pad[:, :] = 0.0
     if r0 < r1 and c0 < c1:
-        _touch_rows(image, variance, y0 + r0, y0 + r1 - 1, x0 + c0, x0 + c1 - 1, touched)
         for rr in range(r0, r1):
             yy = np.uintp(y0 + rr)
             for c in range(c0, c1):
@@ -445,9 +442,9 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
     colc = np.empty((nexact, int(2.0 * rmax_exact) + 4))
     rowt = np.empty_like(colc)
     rowc = np.empty_like(colc)
-    touched = np.empty(max(colc.shape[1], side + _TAPS))
     exact_flux = np.empty(nexact)
     exact_var = np.empty(nexact)
+    touched = np.empty(2 * max(int(math.ceil(rmax_exact)), hmax + _LANCZOS_ORDER + cols) + 1)
     for i in range(n):
         x = xs[i]
         y = ys[i]
@@ -456,10 +453,15 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
             continue
         ix = int(math.floor(x + 0.5))
         iy = int(math.floor(y + 0.5))
+        # every pixel this source's apertures read, fetched up front (see _touch_rows)
+        reach = max(int(math.ceil(rmax_exact)), hmax + _LANCZOS_ORDER + cols - side + 1)
+        if iy + reach >= 0 and iy - reach < ny and ix + reach >= 0 and ix - reach < nx:
+            _touch_rows(image, variance, max(0, iy - reach), min(ny - 1, iy + reach),
+                        max(0, ix - reach), min(nx - 1, ix + reach), touched)
         if nsinc > 0:
             _lanczos_weights(x - ix, wx)
             _lanczos_weights(y - iy, wy)
-            _sinc_patch(image, variance, ix, iy, hmax, wx, wy, tmp, patch, pad, touched)
+            _sinc_patch(image, ix, iy, hmax, wx, wy, tmp, patch, pad)
         for s in range(nsinc):
             k = sinc_cols[s]
             r = radii[k]
@@ -482,7 +484,7 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
             err[i, k] = math.sqrt(v) if v >= 0.0 else np.nan
         if nexact > 0:
             _exact_circles(image, variance, x, y, exact_radii, exact_flux, exact_var, colc,
-                           rowt, rowc, touched)
+                           rowt, rowc)
             for s in range(nexact):
                 k = exact_cols[s]
                 r = exact_radii[s]
