@@ -13,8 +13,8 @@ def clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3,
     """Iterative ``nsigma``-clipped mean and standard deviation (afw MEANCLIP / STDEVCLIP).
 
     The first clipping window is centred on the median with half-width ``nsigma`` times
-    0.741 x the interquartile range, both taken on an evenly spaced subsample of at most ~2e5
-    values (they only place the window); each of the ``niter`` iterations then keeps the values
+    0.741 x the interquartile range, both taken on an evenly spaced subsample of at most ~5e4
+    values (they only place the window, to ~0.5% of sigma); each of the ``niter`` iterations then keeps the values
     within the window and re-centres it on their mean and standard deviation (one pass of a
     Numba kernel over the values, no copies). Non-finite values are never kept.
 
@@ -48,7 +48,7 @@ def clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3,
     if max_samples is not None and values.size > max_samples:
         step = values.size // max_samples
         values, use = np.ascontiguousarray(values[::step]), np.ascontiguousarray(use[::step])
-    stride = max(1, values.size // 200_000)
+    stride = max(1, values.size // 50_000)
     sample = values[::stride][use[::stride]]
     sample = sample[np.isfinite(sample)]
     if sample.size == 0:

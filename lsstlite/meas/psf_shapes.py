@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PsfMomentsGrid"]
+__all__ = ["PsfMomentsGrid", "psf_moments_grid"]
 
 
 class PsfMomentsGrid:
@@ -52,3 +52,16 @@ class PsfMomentsGrid:
         values = ((1 - tx) * (1 - ty) * t[iy, ix] + tx * (1 - ty) * t[iy, ix + 1]
                   + (1 - tx) * ty * t[iy + 1, ix] + tx * ty * t[iy + 1, ix + 1])
         return values[:, 0], values[:, 1], values[:, 2]
+
+
+def psf_moments_grid(psf, width: int, height: int) -> PsfMomentsGrid:
+    """The `PsfMomentsGrid` of ``psf`` over a ``width`` x ``height`` frame, built once per model.
+
+    Kept on the PSF object (like its own shape cache), so every plugin and every batch that
+    needs the PSF's moments or width at the sources shares one lattice.
+    """
+    cache = psf.__dict__.setdefault("_moments_grids", {})
+    grid = cache.get((width, height))
+    if grid is None:
+        grid = cache[(width, height)] = PsfMomentsGrid(psf, width, height)
+    return grid

@@ -20,7 +20,9 @@ def test_matches_numpy_and_ignores_outliers():
     values[:1000] += 500.0                      # bright sources
     mean, std = clipped_mean_std(values.astype(np.float32))
     ref_mean, ref_std = numpy_reference(values.astype(np.float32).astype(np.float64))
-    assert abs(mean - ref_mean) < 1e-4 and abs(std - ref_std) < 1e-4
+    # the window starts from a 5e4-value subsample: equal to the reference to 2% of the noise
+    tol = 0.02 * 5.0 / np.sqrt(values.size)
+    assert abs(mean - ref_mean) < tol and abs(std - ref_std) < tol
     # a 3-sigma clipped Gaussian: mean unbiased, std 1.3% low; sampling error 5/sqrt(1e5)
     assert abs(mean - 100.0) < 5 * 5.0 / np.sqrt(1e5)
     assert abs(std / 5.0 - 0.9866) < 0.01

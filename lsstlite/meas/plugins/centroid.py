@@ -17,7 +17,7 @@ class SdssCentroidConfig(PluginConfig):
 
 @register("base_SdssCentroid")
 class SdssCentroidPlugin(MeasurementPlugin):
-    """Centroid from the footprint's peak, smoothed by the PSF's Gaussian width."""
+    """Centroid from the footprint's peak, smoothed by a Gaussian of the local PSF's width."""
 
     ConfigClass = SdssCentroidConfig
     executionOrder = MeasurementPlugin.CENTROID_ORDER
@@ -40,11 +40,16 @@ class SdssCentroidPlugin(MeasurementPlugin):
 
     def measure(self, ctx) -> None:
         from lsstlite.kernels import centroid as kernel
+        from lsstlite.meas.psf_shapes import psf_moments_grid
 
         cat, rows, exposure = ctx.catalog, ctx.rows, ctx.exposure
         x = ctx.footprints.peak_x[rows].astype(float)
         y = ctx.footprints.peak_y[rows].astype(float)
-        sigma = exposure.psf.determinantRadius() if exposure.psf is not None else 1.5
+        if exposure.psf is not None:  # the local PSF's width at each source, as LSST
+            xx, yy, xy = psf_moments_grid(exposure.psf, exposure.width, exposure.height)(x, y)
+            sigma = np.sqrt(np.sqrt(np.maximum(xx * yy - xy * xy, 1e-12)))
+        else:
+            sigma = 1.5
         res = kernel.sdss_centroid(ctx.image, ctx.variance, x, y, sigma,
                                    max_dist_to_peak=self.config.maxDistToPeak)
         cat[self.x][rows] = res.x

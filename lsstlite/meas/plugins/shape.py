@@ -44,7 +44,6 @@ class SdssShapePlugin(MeasurementPlugin):
             self.addField(q, float, "pixel", f"Centroid {q} of the adaptive weight")
         self.addField("instFlux", float, "count", "Flux of the Gaussian matched to the weight")
         self.addField("instFluxErr", float, "count", "Error of instFlux")
-        self._psfGrid = None  # PSF moments lattice, rebuilt when the exposure's PSF changes
         if config.doMeasurePsf:
             for q in ("xx", "yy", "xy"):
                 self.addField(f"psf_{q}", float, "pixel2", f"Adaptive moment {q} of the PSF model")
@@ -67,17 +66,14 @@ class SdssShapePlugin(MeasurementPlugin):
             self._measure_psf(ctx, x, y)
 
     def _measure_psf(self, ctx, x, y) -> None:
-        from lsstlite.meas.psf_shapes import PsfMomentsGrid
+        from lsstlite.meas.psf_shapes import psf_moments_grid
 
         exposure, cat, rows = ctx.exposure, ctx.catalog, ctx.rows
         if exposure.psf is None:
             cat[f"{self.name}_flag_psf"][rows] = True
             cat[self.flag][rows] = True
             return
-        grid = self._psfGrid
-        if grid is None or grid.psf is not exposure.psf:
-            grid = self._psfGrid = PsfMomentsGrid(exposure.psf, exposure.width, exposure.height)
-        xx, yy, xy = grid(x, y)
+        xx, yy, xy = psf_moments_grid(exposure.psf, exposure.width, exposure.height)(x, y)
         cat[f"{self.name}_psf_xx"][rows] = xx
         cat[f"{self.name}_psf_yy"][rows] = yy
         cat[f"{self.name}_psf_xy"][rows] = xy
