@@ -58,24 +58,24 @@ def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
     path : str or path-like
         Destination (its directory is created if needed).
     """
-    primary = fits.PrimaryHDU()
-    header = primary.header
-    for card in exposure.metadata.cards:
-        key = card.keyword
-        if key and not (is_structural_key(key) or is_wcs_key(key) or key in _RESERVED):
-            header.append(card, end=True)
+    # the primary header is built as one card list: appending card by card re-indexes the
+    # header each time
+    cards = list(fits.PrimaryHDU().header.cards)
+    cards += [card for card in exposure.metadata.cards if card.keyword and not (
+        is_structural_key(card.keyword) or is_wcs_key(card.keyword) or card.keyword in _RESERVED)]
     if exposure.filterName is not None:
-        header["FILTER"] = (exposure.filterName, "filter / band")
+        cards.append(fits.Card("FILTER", exposure.filterName, "filter / band"))
     calib = exposure.photoCalib
     if calib is not None:
-        header.append(exact_float_card("PHOTCALI", calib.calibrationMean, "nJy per count"))
-        header.append(exact_float_card("PHOTCERR", calib.calibrationErr, "error of PHOTCALI, nJy per count"))
-        header.append(exact_float_card("FLUXMAG0", calib.fluxMag0, "counts of an AB mag 0 source"))
-        header.append(exact_float_card("MAGZERO", calib.zeroPoint, "AB magnitude of 1 count"))
+        cards.append(exact_float_card("PHOTCALI", calib.calibrationMean, "nJy per count"))
+        cards.append(exact_float_card("PHOTCERR", calib.calibrationErr, "error of PHOTCALI, nJy per count"))
+        cards.append(exact_float_card("FLUXMAG0", calib.fluxMag0, "counts of an AB mag 0 source"))
+        cards.append(exact_float_card("MAGZERO", calib.zeroPoint, "AB magnitude of 1 count"))
     psf_hdus = [] if exposure.psf is None else list(exposure.psf.to_hdus())
     if psf_hdus:
-        header["PSFHDU"] = (1 + len(_PLANES), "0-based index of the first PSF HDU")
-        header["PSFNHDU"] = (len(psf_hdus), "number of PSF HDUs")
+        cards.append(fits.Card("PSFHDU", 1 + len(_PLANES), "0-based index of the first PSF HDU"))
+        cards.append(fits.Card("PSFNHDU", len(psf_hdus), "number of PSF HDUs"))
+    primary = fits.PrimaryHDU(header=fits.Header(cards))
     wcs_header = None if exposure.wcs is None else wcs_to_header(exposure.wcs)
     image = _image_hdu(exposure.image, "IMAGE", wcs_header)
     mask = _image_hdu(exposure.mask, "MASK", wcs_header)
