@@ -51,3 +51,33 @@ def test_kron_flag_edge_for_bad_pixels():
     row = np.argmin(np.hypot(catalog["slot_Centroid_x"] - ix, catalog["slot_Centroid_y"] - iy))
     assert catalog["base_KronFlux_flag_edge"][row] and catalog["base_KronFlux_flag"][row]
     assert catalog["base_KronFlux_flag_edge"].sum() == 1
+
+
+def test_flagged_shape_falls_back_to_the_psf_moments():
+    """A source whose slot shape failed is measured in the PSF's ellipse, with flag_badShape."""
+    exposure, footprints, positions, fluxes = star_field(4)
+    config = SingleFrameMeasurementTask.ConfigClass()
+    config.plugins.names = PLUGINS
+    schema = Schema()
+    task = SingleFrameMeasurementTask(schema=schema, config=config)
+    catalog = SourceCatalog(schema, len(footprints))
+    catalog["id"] = np.arange(1, len(footprints) + 1)
+    task.run(catalog, exposure, footprints)
+    good = np.array(catalog["base_KronFlux_instFlux"], float)
+    kron = task.plugins[[p.name for p in task.plugins].index("base_KronFlux")]
+    # a diverged adaptive-moments result: a huge flagged shape on source 0
+    catalog["base_SdssShape_xx"][0] = catalog["base_SdssShape_yy"][0] = 2500.0
+    catalog["base_SdssShape_flag"][0] = True
+    from lsstlite.meas.context import BatchContext
+
+    rows = np.arange(len(catalog))
+    kron.measure(BatchContext(catalog, rows, exposure.image, exposure, footprints,
+                              footprints.own_leaves(np.asarray(catalog["id"]),
+                                                    np.zeros(len(catalog), int))))
+    assert catalog["base_KronFlux_flag_badShape"][0] and catalog["base_KronFlux_flag"][0]
+    assert not catalog["base_KronFlux_flag_badShape"][1:].any()
+    psf_sigma = exposure.psf.determinantRadius()
+    # the PSF ellipse gives the minimum radius (3.5 sigma_psf / 2.5), not 50 px scales
+    assert abs(catalog["base_KronFlux_radius"][0] - 3.5 / 2.5 * psf_sigma) < 0.05 * psf_sigma
+    err = catalog["base_KronFlux_instFluxErr"][0]
+    assert abs(catalog["base_KronFlux_instFlux"][0] - good[0]) < 3 * err

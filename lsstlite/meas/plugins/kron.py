@@ -30,7 +30,10 @@ class KronFluxConfig(PluginConfig):
 class KronFluxPlugin(MeasurementPlugin):
     """Kron flux within ``nRadiusForFlux`` Kron radii of the slot shape's ellipse.
 
-    ``_radius`` is the Kron radius used, in pixels (``k·√(a·b)``, k in ellipse scales).
+    ``_radius`` is the Kron radius used, in pixels (``k·√(a·b)``, k in ellipse scales). Where
+    the slot shape is flagged or not finite (adaptive moments that diverged or failed), the
+    PSF model's moments at the source take its place, as in LSST's KronFlux, and
+    ``flag_badShape`` and the general flag are set; without a PSF the flagged shape is used.
     """
 
     ConfigClass = KronFluxConfig
@@ -39,6 +42,7 @@ class KronFluxPlugin(MeasurementPlugin):
         ("flag_edge", "Aperture off the image or containing bad pixels"),
         ("flag_badRadius", "Kron radius could not be measured (bad shape or no flux)"),
         ("flag_usedMinimumRadius", "Kron radius below the minimum; the minimum was used"),
+        ("flag_badShape", "Slot shape flagged or not finite: the PSF model's moments were used"),
     )
 
     def __init__(self, config, name, schema, metadata):
@@ -52,9 +56,19 @@ class KronFluxPlugin(MeasurementPlugin):
 
         cat, rows, cfg = ctx.catalog, ctx.rows, self.config
         x, y = ctx.centroid(self)
-        shape = [np.asarray(cat[f"slot_Shape_{q}"][rows], float) for q in ("xx", "yy", "xy")]
+        shape = [np.array(cat[f"slot_Shape_{q}"][rows], float) for q in ("xx", "yy", "xy")]
+        bad_shape = ~np.all(np.isfinite(shape), axis=0)
         if "slot_Shape_flag" in cat.schema:
-            cat[self.flag][rows[np.asarray(cat["slot_Shape_flag"][rows], bool)]] = True
+            bad_shape |= np.asarray(cat["slot_Shape_flag"][rows], bool)
+        cat[self.flag][rows[bad_shape]] = True
+        psf = ctx.exposure.psf
+        if psf is not None and bad_shape.any():
+            from lsstlite.meas.psf_shapes import psf_moments_grid
+
+            grid = psf_moments_grid(psf, ctx.exposure.width, ctx.exposure.height)
+            for q, moments in zip(shape, grid(x[bad_shape], y[bad_shape]), strict=True):
+                q[bad_shape] = moments
+            cat[f"{self.name}_flag_badShape"][rows[bad_shape]] = True
         planes = ctx.exposure.planes
         bad = planes.bitmask(*[p for p in cfg.badMaskPlanes if p in planes.names])
         res = kernel.kron_flux(ctx.image, ctx.variance, ctx.mask, x, y, *shape, bad_mask=bad,
