@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FootprintSet", "detect_footprints", "include_threshold_mask"]
+__all__ = ["FootprintSet", "detect_footprints"]
 
 PEAK_DTYPE = np.dtype([("footprint", np.int32), ("x", np.int32), ("y", np.int32), ("value", np.float32)])
 
@@ -40,6 +40,10 @@ class FootprintSet:
         (``value`` for positive, ``-value`` for negative footprints).
     negative : bool
         True for footprints of ``-image`` (DETECTED_NEGATIVE).
+    runs : tuple of ndarray, optional
+        ``(y, x0, x1, label)``: the footprints as runs of pixels ``[x0, x1)`` of row ``y`` (as
+        `lsstlite.kernels.footprints` makes them), every pixel of ``labels`` once. When given,
+        the statistics and `set_mask` cost in proportion to the footprint pixels.
 
     Attributes
     ----------
@@ -52,14 +56,23 @@ class FootprintSet:
     peak_offsets : ndarray of int64, shape (n + 1,)
         Peaks of footprint ``i`` are ``peaks[peak_offsets[i]:peak_offsets[i+1]]``.
     negative : bool
+    runs : tuple of ndarray or None
     """
 
-    def __init__(self, labels: np.ndarray, peaks: np.ndarray, negative: bool = False):
-        from lsstlite.kernels.footprints import label_statistics
-
+    def __init__(self, labels: np.ndarray, peaks: np.ndarray, negative: bool = False, *,
+                 runs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None):
         self.labels = np.ascontiguousarray(labels, dtype=np.int32)
-        n = int(self.labels.max()) if self.labels.size else 0
-        self.npix, self.bbox, _, _, _ = label_statistics(self.labels, n)
+        if runs is None:
+            from lsstlite.kernels.footprints import label_statistics
+
+            n = int(self.labels.max()) if self.labels.size else 0
+            self.npix, self.bbox, _, _, _ = label_statistics(self.labels, n)
+        else:
+            from lsstlite.kernels.footprints import run_statistics
+
+            n = int(runs[3].max()) if len(runs[3]) else 0
+            self.npix, self.bbox = run_statistics(*runs, n)
+        self.runs = runs
         self.peaks = np.asarray(peaks, dtype=PEAK_DTYPE)
         if self.peaks.size and np.any(np.diff(self.peaks["footprint"]) < 0):
             msg = "FootprintSet: peaks must be sorted by footprint"
@@ -109,35 +122,13 @@ class FootprintSet:
 
     def set_mask(self, mask: np.ndarray, bit: int) -> None:
         """OR mask plane bit number ``bit`` into ``mask`` (int32, in place) on footprint pixels."""
-        mask[self.labels > 0] |= np.int32(1 << bit)
+        value = np.int32(1 << bit)
+        if self.runs is None:
+            np.bitwise_or(mask, value, out=mask, where=self.labels > 0)
+        else:
+            from lsstlite.kernels.footprints import or_runs
 
-
-def include_threshold_mask(labels, n, work, threshold, multiplier):
-    """Which footprints have a pixel with ``work >= threshold * multiplier``.
-
-    Parameters
-    ----------
-    labels : ndarray of int32
-        Footprint labels ``1..n``.
-    n : int
-        Number of footprints.
-    work : ndarray
-        ``polarity * image``.
-    threshold : float or ndarray
-        Detection threshold (scalar or per pixel).
-    multiplier : float
-        ``includeThresholdMultiplier``.
-
-    Returns
-    -------
-    keep : ndarray of bool, shape (n,)
-    """
-    from lsstlite.kernels.footprints import label_statistics
-
-    excess = np.subtract(work, np.asarray(threshold, dtype=np.float32) * np.float32(multiplier),
-                         dtype=np.float32)
-    _, _, vmax, _, _ = label_statistics(labels, n, excess)
-    return vmax >= 0
+            or_runs(mask, *self.runs[:3], value)
 
 
 def detect_footprints(
@@ -183,7 +174,14 @@ def detect_footprints(
     -------
     footprints : FootprintSet
     """
-    from lsstlite.kernels.footprints import dilate, find_peaks, label_8, label_statistics, relabel
+    from lsstlite.kernels.footprints import (
+        find_peaks,
+        grow_runs,
+        label_runs,
+        paint_runs,
+        run_statistics,
+        threshold_runs,
+    )
 
     img = np.ascontiguousarray(image, dtype=np.float32)
     if img.ndim != 2:
@@ -198,39 +196,40 @@ def detect_footprints(
         raise ValueError(msg)
     sign = 1.0 if polarity == "positive" else -1.0
     work = img if sign > 0 else -img
-    above = work >= thr  # NaN compares False
-    if border > 0:
-        b = int(border)
-        above[:b, :] = False
-        above[-b:, :] = False
-        above[:, :b] = False
-        above[:, -b:] = False
-    if bad is not None:
-        above &= ~np.asarray(bad, dtype=bool)
+    border = max(int(border), 0)
 
-    labels, n = label_8(above)
-    npix, _, _, _, _ = label_statistics(labels, n)
+    ry, rx0, rx1, high = threshold_runs(work, thr, border=border, bad=bad,
+                                        multiplier=includeThresholdMultiplier)
+    run_label, n = label_runs(ry, rx0, rx1)
+    npix, _ = run_statistics(ry, rx0, rx1, run_label, n)
     keep = npix >= minPixels
-    if includeThresholdMultiplier != 1.0:
-        keep &= include_threshold_mask(labels, n, work, thr, includeThresholdMultiplier)
+    # a pixel at threshold * multiplier (always true for a multiplier <= 1)
+    keep &= np.bincount(run_label[high], minlength=n + 1)[1:] > 0
     if not keep.all():
         mapping = np.zeros(n + 1, dtype=np.int32)
         mapping[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
-        labels = relabel(labels, mapping)
+        run_label = mapping[run_label]
         n = int(keep.sum())
-    fid, px, py, pv = find_peaks(labels, n, work, min_separation)
+    fid, px, py, pv = find_peaks(work, thr, (ry, rx0, rx1), run_label, border=border, bad=bad,
+                                 min_separation=min_separation)
 
+    kept = run_label > 0
+    runs = (ry[kept], rx0[kept], rx1[kept])
     if nGrow > 0 and n > 0:
-        grown, n_grown = label_8(dilate(labels > 0, nGrow, isotropic))
+        runs = grow_runs(*runs, nGrow, isotropic, img.shape)
+        run_label, n = label_runs(*runs)
+        labels = paint_runs(img.shape, *runs, run_label)
         # each original footprint lies inside one grown footprint; map through a peak pixel
-        fid = grown[py, px] - 1
+        fid = labels[py, px] - 1
         order = np.lexsort((-pv.astype(np.float64), fid))
         fid, px, py, pv = fid[order], px[order], py[order], pv[order]
-        labels = grown
+    else:
+        run_label = run_label[kept]
+        labels = paint_runs(img.shape, *runs, run_label)
 
     peaks = np.empty(len(fid), dtype=PEAK_DTYPE)
     peaks["footprint"] = fid
     peaks["x"] = px
     peaks["y"] = py
     peaks["value"] = pv * sign
-    return FootprintSet(labels, peaks, negative=sign < 0)
+    return FootprintSet(labels, peaks, negative=sign < 0, runs=(*runs, run_label))

@@ -1,20 +1,29 @@
 """Footprint kernels: 8-connected labelling, per-label statistics, peaks, dilation, pixel lists.
 
+Detection works on runs (maximal horizontal segments ``[x0, x1)`` of one row, in raster
+order): one pass over the image finds them; labelling, peaks, growth and statistics then
+cost in proportion to the footprint pixels, not to the image.
+
 Labels are int32 images: 0 is background, footprint ``i`` (0-based) has label ``i + 1``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = [
-    "dilate",
     "find_peaks",
+    "grow_runs",
     "label_8",
     "label_pixel_index",
+    "label_runs",
     "label_statistics",
+    "or_runs",
+    "paint_runs",
     "relabel",
+    "run_statistics",
+    "threshold_runs",
 ]
 
 
@@ -184,38 +193,262 @@ def relabel(labels: np.ndarray, mapping: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _is_peak(labels, values, y, x):
-    ny, nx = labels.shape
-    lab = labels[y, x]
-    v = values[y, x]
-    for dy in (-1, 0, 1):
-        yy = y + dy
-        if yy < 0 or yy >= ny:
-            continue
-        for dx in (-1, 0, 1):
-            xx = x + dx
-            if (dy == 0 and dx == 0) or xx < 0 or xx >= nx or labels[yy, xx] != lab:
-                continue
-            w = values[yy, xx]
-            if w > v:
-                return False
-            # flat maxima: only the first pixel in raster order of an equal pair is a peak
-            if w == v and (dy < 0 or (dy == 0 and dx < 0)):
-                return False
-    return True
+def _grown(a, cap):
+    out = np.empty(cap, a.dtype)
+    out[:a.shape[0]] = a
+    return out
 
 
 @njit(cache=True, nogil=True)
-def _find_peaks(labels, values, fid, px, py, pv):
-    ny, nx = labels.shape
+def _threshold_runs(work, thr, per_pixel, bad, has_bad, border, high):
+    ny, nx = work.shape
+    cap = 1024
+    ry = np.empty(cap, np.int32)
+    rx0 = np.empty(cap, np.int32)
+    rx1 = np.empty(cap, np.int32)
+    rhigh = np.empty(cap, np.bool_)
     k = 0
-    for y in range(ny):
-        for x in range(nx):
-            if labels[y, x] > 0 and _is_peak(labels, values, y, x):
-                fid[k] = labels[y, x] - 1
+    t = thr[0, 0]
+    h = high[0, 0]
+    x_end = nx - border
+    for y in range(border, ny - border):
+        wrow = work[y]
+        trow = thr[y if per_pixel else 0]
+        hrow = high[y if per_pixel else 0]
+        brow = bad[y if has_bad else 0]
+        x = border
+        while x < x_end:
+            # skip the pixels below the threshold (most of the image) in a tight loop
+            while x < x_end:
+                if per_pixel:
+                    t = trow[x]
+                if wrow[x] >= t and not (has_bad and brow[x]):
+                    break
+                x += 1
+            if x == x_end:
+                break
+            if k == cap:
+                cap *= 2
+                ry = _grown(ry, cap)
+                rx0 = _grown(rx0, cap)
+                rx1 = _grown(rx1, cap)
+                rhigh = _grown(rhigh, cap)
+            ry[k] = y
+            rx0[k] = x
+            reached = False
+            while x < x_end:
+                if per_pixel:
+                    t = trow[x]
+                    h = hrow[x]
+                v = wrow[x]
+                if not (v >= t) or (has_bad and brow[x]):
+                    break
+                reached |= v >= h
+                x += 1
+            rx1[k] = x
+            rhigh[k] = reached
+            k += 1
+    return ry[:k], rx0[:k], rx1[:k], rhigh[:k]
+
+
+def _threshold_arrays(work, threshold, bad):
+    """Kernel inputs: float32 image, 2-D threshold (1x1 when scalar), bad mask (1x1 dummy)."""
+    w = np.ascontiguousarray(work, dtype=np.float32)
+    t = np.asarray(threshold, dtype=np.float32)
+    per_pixel = t.ndim == 2
+    thr = np.ascontiguousarray(t if per_pixel else t.reshape(1, 1))
+    has_bad = bad is not None
+    b = np.ascontiguousarray(bad, dtype=np.bool_) if has_bad else np.zeros((1, 1), np.bool_)
+    if (per_pixel and thr.shape != w.shape) or (has_bad and b.shape != w.shape):
+        msg = f"threshold {thr.shape} or bad {b.shape} differs from the image shape {w.shape}"
+        raise ValueError(msg)
+    return w, thr, per_pixel, b, has_bad
+
+
+def threshold_runs(work: np.ndarray, threshold, *, border: int = 0, bad: np.ndarray | None = None,
+                   multiplier: float = 1.0):
+    """Runs of footprint pixels: ``work >= threshold`` outside a border and ``bad`` pixels.
+
+    Parameters
+    ----------
+    work : ndarray of float32, 2-D
+        Image to threshold (NaN is never above).
+    threshold : float or ndarray of float32
+        Scalar or per-pixel threshold (compared in float32).
+    border : int
+        Pixels closer than this to an edge are never footprint pixels.
+    bad : ndarray of bool, optional
+        Pixels that are never footprint pixels.
+    multiplier : float
+        ``high`` tells whether a run has a pixel with ``work >= threshold * multiplier``
+        (the product in float32).
+
+    Returns
+    -------
+    y, x0, x1 : ndarray of int32
+        Row and columns ``[x0, x1)`` of every maximal horizontal run, in raster order.
+    high : ndarray of bool
+    """
+    w, thr, per_pixel, b, has_bad = _threshold_arrays(work, threshold, bad)
+    high = np.ascontiguousarray(thr * np.float32(multiplier), dtype=np.float32)
+    return _threshold_runs(w, thr, per_pixel, b, has_bad, max(int(border), 0), high)
+
+
+@njit(cache=True, nogil=True)
+def _label_runs(ry, rx0, rx1, out):
+    nrun = ry.shape[0]
+    parent = np.arange(nrun + 1).astype(np.int32)  # run i is node i + 1
+    prev = 0  # first run of the previous row still to compare
+    start = 0  # first run of the current row
+    for i in range(nrun):
+        y = ry[i]
+        if i > 0 and ry[i - 1] != y:
+            prev = start if ry[i - 1] == y - 1 else i
+            start = i
+        # runs of row y - 1 touching run i (8-connected): x0' <= x1 and x0 <= x1'
+        j = prev
+        while j < start:
+            if rx1[j] < rx0[i]:
+                prev = j + 1  # it ends before every later run of this row starts
+            elif rx0[j] > rx1[i]:
+                break
+            else:
+                _union(parent, np.int64(i + 1), np.int64(j + 1))
+            j += 1
+    final = np.zeros(nrun + 1, dtype=np.int32)
+    n = 0
+    for i in range(nrun):
+        root = _find(parent, np.int64(i + 1))
+        if final[root] == 0:
+            n += 1
+            final[root] = n
+        out[i] = final[root]
+    return n
+
+
+def label_runs(y: np.ndarray, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of a set of runs (raster order, as `threshold_runs` gives).
+
+    Returns
+    -------
+    label : ndarray of int32
+        Component ``1..n`` of every run, numbered in raster order of each component's first
+        pixel (the numbering of `label_8` and ``scipy.ndimage.label``).
+    n : int
+    """
+    out = np.empty(len(y), dtype=np.int32)
+    n = _label_runs(*_runs(y, x0, x1), out)
+    return out, int(n)
+
+
+def _runs(y, x0, x1):
+    return tuple(np.ascontiguousarray(a, dtype=np.int32) for a in (y, x0, x1))
+
+
+@njit(cache=True, nogil=True)
+def _run_statistics(ry, rx0, rx1, label, n, npix, bbox):
+    for i in range(n):
+        npix[i] = 0
+        bbox[i, 0] = np.iinfo(np.int32).max
+        bbox[i, 1] = np.iinfo(np.int32).max
+        bbox[i, 2] = -1
+        bbox[i, 3] = -1
+    for r in range(ry.shape[0]):
+        i = label[r] - 1
+        if i < 0:
+            continue
+        npix[i] += rx1[r] - rx0[r]
+        bbox[i, 0] = min(bbox[i, 0], rx0[r])
+        bbox[i, 1] = min(bbox[i, 1], ry[r])
+        bbox[i, 2] = max(bbox[i, 2], rx1[r] - 1)
+        bbox[i, 3] = max(bbox[i, 3], ry[r])
+
+
+def run_statistics(y, x0, x1, label, n: int):
+    """Pixel count and inclusive bounding box of the labels ``1..n`` of runs (label 0: ignored).
+
+    Returns
+    -------
+    npix : ndarray of int64, shape (n,)
+    bbox : ndarray of int32, shape (n, 4)
+        ``xmin, ymin, xmax, ymax``, inclusive (as `label_statistics`).
+    """
+    npix = np.empty(n, dtype=np.int64)
+    bbox = np.empty((n, 4), dtype=np.int32)
+    _run_statistics(*_runs(y, x0, x1), np.ascontiguousarray(label, dtype=np.int32), n, npix, bbox)
+    return npix, bbox
+
+
+@njit(cache=True, nogil=True)
+def _paint_runs(ry, rx0, rx1, label, out):
+    for r in range(ry.shape[0]):
+        row = out[ry[r]]
+        for x in range(rx0[r], rx1[r]):
+            row[x] = label[r]
+
+
+def paint_runs(shape: tuple[int, int], y, x0, x1, label) -> np.ndarray:
+    """Label image (int32, 0 outside the runs) holding ``label[i]`` on the pixels of run ``i``."""
+    out = np.zeros(shape, dtype=np.int32)
+    _paint_runs(*_runs(y, x0, x1), np.ascontiguousarray(label, dtype=np.int32), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _or_runs(mask, ry, rx0, rx1, value):
+    for r in range(ry.shape[0]):
+        row = mask[ry[r]]
+        for x in range(rx0[r], rx1[r]):
+            row[x] |= value
+
+
+def or_runs(mask: np.ndarray, y, x0, x1, value: int) -> None:
+    """OR ``value`` into ``mask`` (int32, C-contiguous, modified in place) on the runs' pixels."""
+    if mask.dtype != np.int32 or not mask.flags.c_contiguous:
+        msg = f"or_runs: mask must be C-contiguous int32, got {mask.dtype}"
+        raise ValueError(msg)
+    _or_runs(mask, *_runs(y, x0, x1), np.int32(value))
+
+
+@njit(cache=True, nogil=True)
+def _run_peaks(work, thr, per_pixel, bad, has_bad, border, ry, rx0, rx1, label,
+               fid, px, py, pv):
+    ny, nx = work.shape
+    k = 0
+    t = thr[0, 0]
+    for r in range(ry.shape[0]):
+        if label[r] <= 0:
+            continue
+        y = ry[r]
+        for x in range(rx0[r], rx1[r]):
+            v = work[y, x]
+            peak = True
+            # the 8-neighbours that are footprint pixels (inside the border, not bad, at the
+            # threshold) are those of the same footprint
+            for dy in range(-1, 2):
+                yy = y + dy
+                if not peak or yy < border or yy >= ny - border:
+                    continue
+                for dx in range(-1, 2):
+                    xx = x + dx
+                    if (dy == 0 and dx == 0) or xx < border or xx >= nx - border:
+                        continue
+                    if has_bad and bad[yy, xx]:
+                        continue
+                    if per_pixel:
+                        t = thr[yy, xx]
+                    w = work[yy, xx]
+                    if not (w >= t):
+                        continue
+                    # flat maxima: only the first pixel in raster order of an equal pair is a peak
+                    if w > v or (w == v and (dy < 0 or (dy == 0 and dx < 0))):
+                        peak = False
+                        break
+            if peak:
+                fid[k] = label[r] - 1
                 px[k] = x
                 py[k] = y
-                pv[k] = values[y, x]
+                pv[k] = v
                 k += 1
     return k
 
@@ -241,21 +474,27 @@ def _thin_peaks(fid, px, py, min_sep2, keep):
         start = end
 
 
-def find_peaks(labels: np.ndarray, n: int, values: np.ndarray, min_separation: float = 0.0):
-    """Local maxima of ``values`` inside every footprint.
+def find_peaks(work: np.ndarray, threshold, runs, label, *, border: int = 0,
+               bad: np.ndarray | None = None, min_separation: float = 0.0):
+    """Local maxima of ``work`` inside every footprint given as labelled `threshold_runs`.
 
     A pixel is a peak if none of its 8-neighbours in the same footprint is larger and none
     that precedes it in raster order is equal (so a flat maximum gives one peak, not several).
     Every footprint therefore has at least one peak (its first maximum in raster order).
+    A footprint is a whole 8-connected component of the pixels above ``threshold`` (same
+    ``border`` and ``bad`` as `threshold_runs`), so the neighbours above the threshold of its
+    pixels are its own.
 
     Parameters
     ----------
-    labels : ndarray of int32, 2-D
-        Footprint labels (0 = none).
-    n : int
-        Number of footprints.
-    values : ndarray, 2-D
-        Image whose maxima are wanted (the smoothed image).
+    work : ndarray of float32, 2-D
+        The thresholded image (the smoothed image, or its negative).
+    threshold, border, bad
+        As given to `threshold_runs`.
+    runs : tuple of ndarray
+        ``(y, x0, x1)`` from `threshold_runs`.
+    label : ndarray of int
+        Footprint ``1..n`` of every run, or 0 for the runs of dropped components.
     min_separation : float
         Peaks closer than this (pixels) to a brighter peak of the same footprint are dropped.
 
@@ -264,21 +503,20 @@ def find_peaks(labels: np.ndarray, n: int, values: np.ndarray, min_separation: f
     footprint, x, y : ndarray of int32
         Footprint index (0-based) and pixel position of every peak.
     value : ndarray of float32
-        ``values`` at the peak.
+        ``work`` at the peak.
 
     Peaks are sorted by footprint, then by decreasing value (ties: raster order).
     """
-    lab = np.ascontiguousarray(labels, dtype=np.int32)
-    vals = np.ascontiguousarray(values, dtype=np.float32)
-    if vals.shape != lab.shape:
-        msg = f"find_peaks: values shape {vals.shape} differs from labels shape {lab.shape}"
-        raise ValueError(msg)
-    size = int(np.count_nonzero(lab))
+    w, thr, per_pixel, b, has_bad = _threshold_arrays(work, threshold, bad)
+    ry, rx0, rx1 = _runs(*runs)
+    lab = np.ascontiguousarray(label, dtype=np.int32)
+    size = int(np.sum((rx1 - rx0)[lab > 0]))
     fid = np.empty(size, np.int32)
     px = np.empty(size, np.int32)
     py = np.empty(size, np.int32)
     pv = np.empty(size, np.float32)
-    k = _find_peaks(lab, vals, fid, px, py, pv)
+    k = _run_peaks(w, thr, per_pixel, b, has_bad, max(int(border), 0), ry, rx0, rx1, lab,
+                   fid, px, py, pv)
     fid, px, py, pv = fid[:k], px[:k], py[:k], pv[:k]
     order = np.lexsort((-pv.astype(np.float64), fid))  # stable: ties stay in raster order
     fid, px, py, pv = fid[order], px[order], py[order], pv[order]
@@ -289,71 +527,60 @@ def find_peaks(labels: np.ndarray, n: int, values: np.ndarray, min_separation: f
     return fid, px, py, pv
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _row_distance(binary, cap, dist):
-    ny, nx = binary.shape
-    for y in prange(ny):
-        d = cap
-        for x in range(nx):
-            d = 0 if binary[y, x] else min(d + 1, cap)
-            dist[y, x] = d
-        d = cap
-        for x in range(nx - 1, -1, -1):
-            d = 0 if binary[y, x] else min(d + 1, cap)
-            if d < dist[y, x]:
-                dist[y, x] = d
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _dilate(dist, widths, out):
-    ny, nx = dist.shape
+@njit(cache=True, nogil=True)
+def _grow_runs(ry, rx0, rx1, widths, ny, nx):
     r = widths.shape[0] - 1
-    for y in prange(ny):
-        orow = out[y]
-        for x in range(nx):
-            orow[x] = False
+    m = ry.shape[0] * (2 * r + 1)
+    gy = np.empty(m, np.int32)
+    g0 = np.empty(m, np.int32)
+    g1 = np.empty(m, np.int32)
+    k = 0
+    for i in range(ry.shape[0]):
         for dy in range(-r, r + 1):
-            yy = y + dy
-            if yy < 0 or yy >= ny:
+            y = ry[i] + dy
+            if y < 0 or y >= ny:
                 continue
             w = widths[abs(dy)]
-            drow = dist[yy]
-            for x in range(nx):
-                orow[x] |= drow[x] <= w
+            gy[k] = y
+            g0[k] = max(rx0[i] - w, 0)
+            g1[k] = min(rx1[i] + w, nx)
+            k += 1
+    key = gy[:k].astype(np.int64) * (nx + 1) + g0[:k]
+    order = np.argsort(key)
+    oy = np.empty(k, np.int32)
+    o0 = np.empty(k, np.int32)
+    o1 = np.empty(k, np.int32)
+    n = 0
+    for j in range(k):
+        i = order[j]
+        if n > 0 and oy[n - 1] == gy[i] and g0[i] <= o1[n - 1]:
+            o1[n - 1] = max(o1[n - 1], g1[i])  # overlapping or adjacent: one run
+        else:
+            oy[n] = gy[i]
+            o0[n] = g0[i]
+            o1[n] = g1[i]
+            n += 1
+    return oy[:n], o0[:n], o1[:n]
 
 
-def dilate(binary: np.ndarray, radius: int, isotropic: bool = True) -> np.ndarray:
-    """Dilate a boolean image by a disk (``dx**2 + dy**2 <= r**2``, as ``skimage.morphology.disk``)
-    or, with ``isotropic=False``, by a diamond (``|dx| + |dy| <= r``, LSST's Manhattan growth).
-
-    Parameters
-    ----------
-    binary : ndarray of bool, 2-D
-    radius : int
-        Growth radius in pixels (0 returns a copy).
-    isotropic : bool
-        Disk (True) or diamond (False).
+def grow_runs(y, x0, x1, radius: int, isotropic: bool, shape: tuple[int, int]):
+    """Dilate a set of runs by a disk (``dx**2 + dy**2 <= r**2``, as
+    ``skimage.morphology.disk``) or, with ``isotropic=False``, a diamond (``|dx| + |dy| <= r``,
+    LSST's Manhattan growth), clipped to an image of ``shape``.
 
     Returns
     -------
-    grown : ndarray of bool
-        Clipped to the image.
+    y, x0, x1 : ndarray of int32
+        The maximal runs of the dilated set, in raster order.
     """
-    b = np.ascontiguousarray(binary, dtype=np.bool_)
     r = int(radius)
     if r < 0:
-        msg = f"dilate: radius must be >= 0, got {radius}"
+        msg = f"grow_runs: radius must be >= 0, got {radius}"
         raise ValueError(msg)
-    if r == 0:
-        return b.copy()
     dy = np.arange(r + 1)
     widths = (np.floor(np.sqrt(r * r - dy * dy)).astype(np.int32) if isotropic
               else (r - dy).astype(np.int32))
-    dist = np.empty(b.shape, dtype=np.int32)
-    _row_distance(b, r + 1, dist)
-    out = np.empty_like(b)
-    _dilate(dist, widths, out)
-    return out
+    return _grow_runs(*_runs(y, x0, x1), widths, int(shape[0]), int(shape[1]))
 
 
 @njit(cache=True, nogil=True)

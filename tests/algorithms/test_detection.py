@@ -9,11 +9,16 @@ ndi = pytest.importorskip("scipy.ndimage")
 
 from lsstlite.algorithms.detection import FootprintSet, detect_footprints  # noqa: E402
 from lsstlite.kernels.footprints import (  # noqa: E402
-    dilate,
     find_peaks,
+    grow_runs,
     label_8,
     label_pixel_index,
+    label_runs,
     label_statistics,
+    or_runs,
+    paint_runs,
+    run_statistics,
+    threshold_runs,
 )
 from lsstlite.kernels.smooth import gaussian_kernel_1d, gaussian_smooth  # noqa: E402
 
@@ -90,7 +95,52 @@ def test_dilate_matches_scipy(radius, isotropic):
     y, x = np.mgrid[-radius:radius + 1, -radius:radius + 1]
     struct = (x**2 + y**2 <= radius**2) if isotropic else (np.abs(x) + np.abs(y) <= radius)
     ref = ndi.binary_dilation(binary, structure=struct)
-    assert np.array_equal(dilate(binary, radius, isotropic), ref)
+    y0, x0, x1, _ = threshold_runs(binary.astype(np.float32), 0.5)
+    grown = grow_runs(y0, x0, x1, radius, isotropic, binary.shape)
+    assert np.array_equal(paint_runs(binary.shape, *grown, np.ones(len(grown[0]), np.int32)) > 0, ref)
+    # maximal runs: no two runs of a row touch
+    gy, g0, g1 = grown
+    same_row = gy[1:] == gy[:-1]
+    assert np.all(g0[1:][same_row] > g1[:-1][same_row])
+
+
+def _runs_reference(above):
+    """Maximal horizontal runs of a boolean image, raster order: (y, x0, x1 exclusive)."""
+    out = []
+    for y in range(above.shape[0]):
+        padded = np.concatenate([[False], above[y], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(padded))
+        out.extend((y, a, b) for a, b in zip(edges[::2], edges[1::2]))
+    return out
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+def test_threshold_runs_labels_and_statistics_match_dense_references(per_pixel):
+    rng = np.random.default_rng(27)
+    work = ndi.gaussian_filter(rng.normal(size=(90, 110)), 1.2).astype(np.float32) * 10
+    work[5, 7] = np.nan
+    threshold = (np.where(np.arange(110)[None, :] < 50, 1.0, 1.5) * np.ones((90, 1))).astype(np.float32)
+    threshold = threshold if per_pixel else 1.0
+    bad = rng.random(work.shape) < 0.02
+    border = 3
+    above = (work >= threshold) & ~bad
+    above[:border] = above[-border:] = False
+    above[:, :border] = above[:, -border:] = False
+    y, x0, x1, high = threshold_runs(work, threshold, border=border, bad=bad, multiplier=2.0)
+    assert list(zip(y.tolist(), x0.tolist(), x1.tolist())) == _runs_reference(above)
+    reaches = work >= np.float32(2.0) * np.asarray(threshold, np.float32)
+    assert high.tolist() == [bool(reaches[a, b:c].any()) for a, b, c in zip(y, x0, x1)]
+    labels, n = label_runs(y, x0, x1)
+    ref, nref = ndi.label(above, structure=np.ones((3, 3)))
+    assert n == nref
+    painted = paint_runs(work.shape, y, x0, x1, labels)
+    assert np.array_equal(painted, ref)
+    npix, bbox = run_statistics(y, x0, x1, labels, n)
+    ref_npix, ref_bbox, _, _, _ = label_statistics(ref, n)
+    assert np.array_equal(npix, ref_npix) and np.array_equal(bbox, ref_bbox)
+    mask = np.full(work.shape, 4, np.int32)
+    or_runs(mask, y, x0, x1, 1)
+    assert np.array_equal(mask, np.where(above, 5, 4))
 
 
 def test_label_statistics_and_pixel_index():
@@ -133,7 +183,10 @@ def test_find_peaks_matches_reference():
     rng = np.random.default_rng(26)
     values = np.round(ndi.gaussian_filter(rng.normal(size=(80, 90)), 1.0) * 20).astype(np.float32)  # ties
     labels, n = label_8(values > 2)
-    fid, px, py, pv = find_peaks(labels, n, values)
+    y, x0, x1, _ = threshold_runs(values, 2.5)  # integer values: >= 2.5 is > 2
+    run_label, nrun = label_runs(y, x0, x1)
+    assert nrun == n
+    fid, px, py, pv = find_peaks(values, 2.5, (y, x0, x1), run_label)
     ref = _peaks_reference(labels, values)
     assert len(ref) == len(fid)
     assert [(r[0], r[3], r[4]) for r in ref] == list(zip(fid.tolist(), px.tolist(), py.tolist()))
@@ -207,6 +260,11 @@ def test_footprint_set_accessors():
     mask = np.zeros(image.shape, np.int32)
     fs.set_mask(mask, 5)
     assert np.array_equal(mask == 32, fs.labels > 0)
+    from_labels = FootprintSet(fs.labels, fs.peaks)  # no runs: statistics from the image
+    assert np.array_equal(from_labels.npix, fs.npix) and np.array_equal(from_labels.bbox, fs.bbox)
+    mask2 = np.zeros(image.shape, np.int32)
+    from_labels.set_mask(mask2, 5)
+    assert np.array_equal(mask2, mask)
     for i in range(len(fs)):
         cut = fs.mask_of(i)
         y, x = fs.pixels_of(i)
