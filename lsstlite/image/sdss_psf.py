@@ -124,7 +124,7 @@ class SdssKlPsf(Psf):
         border = (full - self.size) // 2
         core = self.components.eigen_images[:, border:border + self.size, border:border + self.size]
         amplitudes = kl_amplitudes(self.components.coefficients, x, y)
-        return np.tensordot(amplitudes, core, axes=1)
+        return np.einsum("nk,kij->nij", amplitudes, core)  # no BLAS: its idle threads spin
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """Two HDUs: ``PSF`` (eigen-image cube, ``PSFTYPE='SDSS_KL'``, ``SIZE``, ``AVGX``,

@@ -29,15 +29,19 @@ def _shift_stamps(images, taps_x, taps_y, out):
                     continue
                 for c in range(nx):
                     tmp[i, c] += w * images[s, j, c]
-        # along x: out[r, i] = sum_m taps_x[m + order] * tmp[r, i - m]
+        # along x: out[r, i] = sum_m taps_x[m + order] * tmp[r, i - m]; per tap, one
+        # contiguous run of i (where i - m is inside the stamp), with unsigned indices (no
+        # negative-index wraparound test) so that LLVM vectorises it
         for r in range(ny):
             for i in range(nx):
-                acc = 0.0
-                for k in range(2 * order + 1):
-                    j = i - (k - order)
-                    if 0 <= j < nx:
-                        acc += taps_x[s, k] * tmp[r, j]
-                out[s, r, i] = acc
+                out[s, r, i] = 0.0
+            for k in range(2 * order + 1):
+                m = k - order
+                w = taps_x[s, k]
+                if w == 0.0:
+                    continue
+                for i in range(max(0, m), min(nx, nx + m)):
+                    out[s, r, np.uintp(i)] += w * tmp[r, np.uintp(i - m)]
     return out
 
 
