@@ -326,3 +326,21 @@ def test_python_retarget_before_parse(tmp_path, images):
     result = FileAddMultTask.parseAndRun([images[0], "--output", str(tmp_path / "o")],
                                          config=config, doReturnResults=True)
     assert result.resultList[0].result.value == 16.0
+
+
+def test_main_freezes_objects_only_for_the_programs_own_command_line():
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import gc, sys
+        from lsstlite.tasks.processFile import main
+        main(["--show", "config", "x.fits"])
+        after_argv = gc.get_freeze_count()
+        sys.argv = ["processFile.py", "--show", "config", "x.fits"]
+        main()
+        print("FROZEN", after_argv, gc.get_freeze_count() > 0, file=sys.stderr)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "FROZEN 0 True" in proc.stderr, proc.stderr
