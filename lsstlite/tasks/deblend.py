@@ -90,8 +90,6 @@ class SourceDeblendTask(Task):
             ``sources`` (new catalogue, parents then children) and ``footprints`` (aligned
             `SourceFootprints` with a relabelled label image).
         """
-        from skimage.segmentation import watershed
-
         from lsstlite.meas.footprints import SourceFootprints
 
         cfg = self.config
@@ -118,6 +116,8 @@ class SourceDeblendTask(Task):
         too_many = np.zeros(n, dtype=bool)
         leaf = footprints.leaf.copy()
         child_parent, child_leaf = [], []
+        # one watershed per sign for all the parents (see _watershed)
+        groups = {1.0: [], -1.0: []}
         for row in np.flatnonzero(npeaks > 1):
             if cfg.maxFootprintSize and footprints.npix[row] > cfg.maxFootprintSize:
                 too_big[row] = True
@@ -126,21 +126,15 @@ class SourceDeblendTask(Task):
             if cfg.maxNumberOfPeaks and hi - lo > cfg.maxNumberOfPeaks:
                 too_many[row] = True
                 hi = lo + cfg.maxNumberOfPeaks
-            x0, y0, x1, y1 = (int(v) for v in footprints.bbox[row])
-            box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
-            inside = labels[box] == footprints.leaf[row]
-            sign = -1.0 if peaks.value[lo] < 0 else 1.0
-            markers = np.zeros(inside.shape, dtype=np.int32)
             k = hi - lo
-            markers[peaks.y[lo:hi] - y0, peaks.x[lo:hi] - x0] = np.arange(1, k + 1, dtype=np.int32)
-            regions = watershed(-sign * smoothed[box], markers=markers, mask=inside,
-                                connectivity=2)
-            out_labels[box][inside] = regions[inside] + (next_label - 1)
+            groups[-1.0 if peaks.value[lo] < 0 else 1.0].append((row, lo, hi, next_label))
             child_parent.extend([row] * k)
             child_leaf.extend(range(next_label, next_label + k))
             next_label += k
             n_child[row] = k
             leaf[row] = 0
+        pixels = [self._watershed(labels, out_labels, smoothed, footprints, peaks, members, sign)
+                  for sign, members in groups.items() if members]
 
         n_children = len(child_leaf)
         child_leaf = np.asarray(child_leaf, dtype=np.int32)
@@ -153,8 +147,8 @@ class SourceDeblendTask(Task):
         children = self._children(sources, child_parent, next_id, n_children)
         out = type(sources).concatenate([parents, children])
 
-        bbox, npix, px, py, pv = self._leaf_statistics(out_labels, child_leaf, smoothed, peaks,
-                                                       child_parent, footprints)
+        bbox, npix, px, py, pv = self._leaf_statistics(pixels, child_leaf, peaks, child_parent,
+                                                       footprints)
         result_fp = SourceFootprints(
             labels=out_labels,
             leaf=np.concatenate([leaf, child_leaf]).astype(np.int32),
@@ -173,6 +167,44 @@ class SourceDeblendTask(Task):
         return Struct(sources=out, footprints=result_fp)
 
     @staticmethod
+    def _watershed(labels, out_labels, smoothed, footprints, peaks, members, sign) -> None:
+        """Split the parents ``members`` (row, first and end peak, first child label) of one
+        sign by a watershed of ``-sign * smoothed`` from their peaks; children written to
+        ``out_labels``. Returns the child label, y and x of every pixel of these parents.
+
+        The parents' boxes are laid side by side, one empty column apart, in one small image
+        and flooded together (one call instead of one per parent): footprints on different
+        boxes never touch, and a watershed's flooding order within one footprint does not
+        depend on the others, so every parent gets the children of its own watershed.
+        """
+        from skimage.segmentation import watershed
+
+        box = footprints.bbox[np.array([m[0] for m in members])].astype(np.int64)
+        widths = box[:, 2] - box[:, 0] + 1
+        heights = box[:, 3] - box[:, 1] + 1
+        starts = np.concatenate([[0], np.cumsum(widths + 1)[:-1]])
+        shape = (int(heights.max()), int(starts[-1] + widths[-1]))
+        flood = np.zeros(shape, dtype=np.float32)
+        inside = np.zeros(shape, dtype=bool)
+        markers = np.zeros(shape, dtype=np.int32)
+        cuts = []
+        for (row, lo, hi, first), (bx0, by0, bx1, by1), start in zip(members, box, starts):
+            src = (slice(by0, by1 + 1), slice(bx0, bx1 + 1))
+            dst = (slice(0, by1 + 1 - by0), slice(start, start + bx1 + 1 - bx0))
+            inside[dst] = labels[src] == footprints.leaf[row]
+            flood[dst] = smoothed[src]
+            markers[peaks.y[lo:hi] - by0, peaks.x[lo:hi] - bx0 + start] = np.arange(
+                first, first + hi - lo, dtype=np.int32)
+            cuts.append((src, dst))
+        flood *= np.float32(-sign)
+        regions = watershed(flood, markers=markers, mask=inside, connectivity=2)
+        for src, dst in cuts:
+            np.copyto(out_labels[src], regions[dst], where=inside[dst])
+        y, x = np.nonzero(inside)
+        which = np.searchsorted(starts, x, side="right") - 1
+        return regions[y, x], y + box[which, 1], x - starts[which] + box[which, 0]
+
+    @staticmethod
     def _children(sources, child_parent: np.ndarray, next_id: int, n_children: int):
         """Child rows: new ids, ``parent`` set; flags_negative inherited from the parent."""
         children = type(sources)(sources.schema, n_children)
@@ -183,18 +215,21 @@ class SourceDeblendTask(Task):
         return children
 
     @staticmethod
-    def _leaf_statistics(labels, child_leaf, smoothed, peaks, child_parent, footprints):
-        """bbox, npix and brightest peak of every child leaf (peaks from the parent's list)."""
-        from lsstlite.kernels.footprints import label_statistics
-
+    def _leaf_statistics(pixels, child_leaf, peaks, child_parent, footprints):
+        """bbox, npix and brightest peak of every child leaf (peaks from the parent's list);
+        ``pixels``: (label, y, x) arrays of the children's pixels, from `_watershed`."""
         k = len(child_leaf)
         if k == 0:
             empty = np.zeros(0)
             return np.zeros((0, 4), np.int64), np.zeros(0, np.int64), empty, empty, empty
-        first = int(child_leaf[0])
-        # statistics over the child labels only: shift them to 1..k, everything else to 0
-        mapped = np.where(labels >= first, labels - (first - 1), 0).astype(np.int32)
-        npix, bbox, _, _, _ = label_statistics(mapped, k)
+        label, y, x = (np.concatenate(a) for a in zip(*pixels))
+        order = np.argsort(label, kind="stable")
+        child = label[order] - int(child_leaf[0])  # child labels are consecutive
+        y, x = y[order], x[order]
+        npix = np.bincount(child, minlength=k)
+        start = np.concatenate([[0], np.cumsum(npix)[:-1]])  # every child holds its peak pixel
+        bbox = np.stack([np.minimum.reduceat(x, start), np.minimum.reduceat(y, start),
+                         np.maximum.reduceat(x, start), np.maximum.reduceat(y, start)], axis=1)
         # each child is grown from exactly one of its parent's peaks, taken in order
         parent_leaf = footprints.leaf[child_parent]
         start = np.searchsorted(peaks.label, parent_leaf)

@@ -108,3 +108,42 @@ def test_footprints_without_peaks_are_rejected():
     deblend = SourceDeblendTask(schema=Schema())
     with pytest.raises(ValueError, match="peaks"):
         deblend.run(make_exposure(shape=(200, 240)), det.sources, det.footprints, det.smoothed)
+
+
+def test_parents_flooded_together_match_one_watershed_each():
+    """Children of several positive and negative parents (one watershed per sign for all) are
+    those of a watershed of each parent on its own, with their bbox and npix."""
+    from skimage.segmentation import watershed
+
+    xs = [60.0, 69.0, 150.0, 158.0, 166.0, 60.0, 70.0, 180.0]
+    ys = [50.0, 52.0, 60.0, 57.0, 61.0, 150.0, 148.0, 160.0]
+    sn = [15.0, 12.0, 20.0, 14.0, 13.0, -15.0, -13.0, 30.0]
+    schema = Schema()
+    detection = SourceDetectionTask(schema=schema)
+    detection.config.reEstimateBackground = False
+    detection.config.thresholdPolarity = "both"
+    deblend = SourceDeblendTask(schema=schema)
+    exp = make_exposure(np.array(xs), np.array(ys), np.array(sn) / SN_PER_FLUX, shape=(200, 240))
+    det = detection.run(exp)
+    deb = deblend.run(exp, det.sources, det.footprints, det.smoothed)
+    fp, cat = deb.footprints, deb.sources
+    nchild = np.asarray(cat["deblend_nChild"])
+    assert sorted(nchild[nchild > 0].tolist()) == [2, 2, 3]
+    peaks = det.footprints.peaks
+    for row in np.flatnonzero(nchild):
+        leaf = det.footprints.leaf[row]
+        x0, y0, x1, y1 = det.footprints.bbox[row]
+        box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
+        inside = det.footprints.labels[box] == leaf
+        sel = peaks.label == leaf
+        markers = np.zeros(inside.shape, np.int32)
+        markers[peaks.y[sel] - y0, peaks.x[sel] - x0] = np.arange(1, sel.sum() + 1)
+        sign = -1.0 if peaks.value[sel][0] < 0 else 1.0
+        alone = watershed(-sign * det.smoothed[box], markers=markers, mask=inside, connectivity=2)
+        children = np.flatnonzero(np.asarray(cat["parent"]) == cat["id"][row])
+        for k, child in enumerate(children):
+            pixels = fp.labels == fp.leaf[child]
+            np.testing.assert_array_equal(pixels[box], alone == k + 1)
+            assert pixels.sum() == fp.npix[child]
+            ys_, xs_ = np.nonzero(pixels)
+            assert tuple(fp.bbox[child]) == (xs_.min(), ys_.min(), xs_.max(), ys_.max())
