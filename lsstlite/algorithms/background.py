@@ -286,15 +286,9 @@ class BackgroundModel:
                    f"shape {(self.height, self.width)}")
             raise ValueError(msg)
         if self.useApprox:
-            from numpy.polynomial import chebyshev as C
-
-            u = _to_unit(np.arange(self.width), self.width)
-            v = _to_unit(np.arange(self.height), self.height)
-            tu = C.chebvander(u, self.approxOrderX)  # (width, ox+1)
-            tv = C.chebvander(v, self.approxOrderY)  # (height, oy+1)
             from lsstlite.kernels.piecewise import eval_separable
 
-            return eval_separable(tv @ self.coefficients, tu.T)
+            return eval_separable(*self._chebyshev_factors())
         filled = _fill_empty(self.values)
         xc, yc = self.x_centres, self.y_centres
         cols = _interpolate_axis(yc, np.ascontiguousarray(filled.T), np.arange(self.height, dtype=np.float64),
@@ -302,6 +296,30 @@ class BackgroundModel:
         rows = np.ascontiguousarray(cols.T)  # (height, nx)
         out = _interpolate_axis(xc, rows, np.arange(self.width, dtype=np.float64), self.interpStyleX)
         return np.ascontiguousarray(out, dtype=np.float32)
+
+    def subtract_from(self, image: np.ndarray) -> None:
+        """``image -= self.evaluate()``, in place (float32, the fitted shape), with the same
+        result; the Chebyshev model is subtracted row by row without a full-size temporary."""
+        if image.shape != (self.height, self.width):
+            msg = (f"BackgroundModel.subtract_from: image shape {image.shape} differs from the "
+                   f"fitted image shape {(self.height, self.width)}")
+            raise ValueError(msg)
+        if self.useApprox and image.dtype == np.float32 and image.flags.c_contiguous:
+            from lsstlite.kernels.piecewise import subtract_separable
+
+            subtract_separable(image, *self._chebyshev_factors())
+        else:
+            image -= self.evaluate()
+
+    def _chebyshev_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(T_j(v_y) @ coefficients, T_i(u_x).T)``: the model is their product."""
+        from numpy.polynomial import chebyshev as C
+
+        u = _to_unit(np.arange(self.width), self.width)
+        v = _to_unit(np.arange(self.height), self.height)
+        tu = C.chebvander(u, self.approxOrderX)  # (width, ox+1)
+        tv = C.chebvander(v, self.approxOrderY)  # (height, oy+1)
+        return tv @ self.coefficients, tu.T
 
     def to_hdus(self, extname_prefix: str = "BKGD") -> list:
         """FITS image HDUs holding the model exactly (see `from_hdus`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["eval_piecewise_cubic", "eval_separable"]
+__all__ = ["eval_piecewise_cubic", "eval_separable", "subtract_separable"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -50,12 +50,15 @@ def eval_piecewise_cubic(coef: np.ndarray, seg: np.ndarray, off: np.ndarray) -> 
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def _separable(left, right, out):
+# serial: ~1 ms for a 2048 x 1361 image, less than waking and joining a thread team costs on
+# a busy machine (measured 1.3 ms serial against 7 ms with two threads under load)
+@njit(cache=True, nogil=True, fastmath=True)
+def _separable(left, right, out, subtract):
     m, k = left.shape
     n = right.shape[1]
-    for r in prange(m):
-        orow = out[r]
+    for r in range(m):
+        # the row's values are summed in place, or in a buffer then subtracted from the row
+        orow = np.empty(n, dtype=np.float32) if subtract else out[r]
         for j in range(n):
             orow[j] = 0.0
         for i in range(k):
@@ -63,6 +66,19 @@ def _separable(left, right, out):
             src = right[i]
             for j in range(n):
                 orow[j] += a * src[j]
+        if subtract:
+            target = out[r]
+            for j in range(n):
+                target[j] -= orow[j]
+
+
+def _separable_factors(left, right):
+    a = np.ascontiguousarray(left, dtype=np.float32)
+    b = np.ascontiguousarray(right, dtype=np.float32)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        msg = f"eval_separable: shapes {a.shape} and {b.shape} do not chain"
+        raise ValueError(msg)
+    return a, b
 
 
 def eval_separable(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -80,11 +96,26 @@ def eval_separable(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     values : ndarray of float32, shape (m, n)
         ``sum_i left[r, i] * right[i, c]``, accumulated in float32.
     """
-    a = np.ascontiguousarray(left, dtype=np.float32)
-    b = np.ascontiguousarray(right, dtype=np.float32)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        msg = f"eval_separable: shapes {a.shape} and {b.shape} do not chain"
-        raise ValueError(msg)
+    a, b = _separable_factors(left, right)
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
-    _separable(a, b, out)
+    _separable(a, b, out, False)
     return out
+
+
+def subtract_separable(image: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+    """``image -= eval_separable(left, right)`` in place, row by row (no full-size temporary).
+
+    Parameters
+    ----------
+    image : ndarray of float32, shape (m, n), C-contiguous
+        Modified in place; the result is identical to subtracting `eval_separable`.
+    left, right : ndarray
+        As for `eval_separable`.
+    """
+    a, b = _separable_factors(left, right)
+    if (image.dtype != np.float32 or not image.flags.c_contiguous
+            or image.shape != (a.shape[0], b.shape[1])):
+        msg = (f"subtract_separable: image must be C-contiguous float32 of shape "
+               f"{(a.shape[0], b.shape[1])}, got {image.dtype} {image.shape}")
+        raise ValueError(msg)
+    _separable(a, b, image, True)

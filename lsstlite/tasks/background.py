@@ -126,7 +126,7 @@ class SubtractBackgroundTask(Task):
                                useApprox=cfg.useApprox, algorithm=cfg.algorithm,
                                approxOrderX=cfg.approxOrderX, approxOrderY=cfg.approxOrderY,
                                weighting=cfg.weighting, undersampleStyle=cfg.undersampleStyle)
-        exposure.image -= model.evaluate()
+        model.subtract_from(exposure.image)
         background = BackgroundList() if background is None else background
         background.append(model)
         exposure.metadata["BGMEAN"] = float(model.mean)

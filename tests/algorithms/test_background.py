@@ -7,7 +7,7 @@ import pytest
 
 from lsstlite.algorithms.background import BackgroundModel, _interpolate_axis, cell_edges, fit_background
 from lsstlite.kernels.cellstats import cell_statistics
-from lsstlite.kernels.piecewise import eval_piecewise_cubic, eval_separable
+from lsstlite.kernels.piecewise import eval_piecewise_cubic, eval_separable, subtract_separable
 
 SIGMA = 5.0
 STAR = 1 << 5  # a "DETECTED" bit
@@ -234,3 +234,18 @@ def test_piecewise_and_separable_kernels_match_numpy():
     np.testing.assert_allclose(eval_piecewise_cubic(coef, seg, off), ref, rtol=1e-5, atol=1e-5)
     left, right = rng.normal(size=(13, 7)), rng.normal(size=(7, 21))
     np.testing.assert_allclose(eval_separable(left, right), left @ right, rtol=1e-5, atol=1e-5)
+    image = rng.normal(size=(13, 21)).astype(np.float32)
+    expected = image - eval_separable(left, right)
+    subtract_separable(image, left, right)
+    np.testing.assert_array_equal(image, expected)
+
+
+@pytest.mark.parametrize("useApprox", [True, False])
+def test_subtract_from_equals_subtracting_the_evaluated_model(useApprox):
+    rng = np.random.default_rng(9)
+    y, x = np.mgrid[0:300, 0:400]
+    image = (50.0 + 0.01 * x + rng.normal(0.0, 2.0, size=x.shape)).astype(np.float32)
+    model = fit_background(image, None, binSize=64, useApprox=useApprox)
+    expected = image - model.evaluate()
+    model.subtract_from(image)
+    np.testing.assert_array_equal(image, expected)
