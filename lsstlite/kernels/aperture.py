@@ -424,7 +424,7 @@ def _aperture_fluxes(image, variance, xs, ys, radii, sinc_cols, coeffs, coeffs2,
     flux = np.full((n, nr), np.nan)
     err = np.full((n, nr), np.nan)
     flags = np.zeros((n, nr), dtype=np.int32)
-    hmax = 0
+    hmax = np.int64(0)  # not the literal 0: callees compile once
     for k in range(nsinc):
         hmax = max(hmax, halfwidths[k])
     cmid = (coeffs.shape[1] - 1) // 2

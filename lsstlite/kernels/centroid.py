@@ -209,20 +209,21 @@ def _sdss_centroid(image, variance, xs, ys, sigmas, max_dist):
     vals = np.empty((3, 3))
     pix_var = np.empty(2)
     res = np.empty(6)
+    edge_half = np.int64(_EDGE_HALF)
     for i in range(n):
         px = int(math.floor(xs[i] + 0.5))
         py = int(math.floor(ys[i] + 0.5))
         sigma = sigmas[i]
         half = max(2, int(math.ceil(3.0 * sigma)))
         kern = _gaussian_kernel(sigma, half)
-        bx = 1
-        by = 1
+        bx = np.int64(1)  # typed, not literal: callees compile once
+        by = np.int64(1)
         fl = 0
         while True:
             if not _smoothed_3x3(image, variance, px, py, bx, by, kern, half, vals, pix_var):
                 if bx == 1 and by == 1 and _smoothed_3x3(
-                        image, variance, px, py, 1, 1, _gaussian_kernel(_EDGE_SIGMA, _EDGE_HALF),
-                        _EDGE_HALF, vals, pix_var):
+                        image, variance, px, py, bx, by, _gaussian_kernel(_EDGE_SIGMA, edge_half),
+                        edge_half, vals, pix_var):
                     fl |= CENTROID_NEAR_EDGE | CENTROID_FAILURE
                     sigma = _EDGE_SIGMA
                 else:

@@ -129,6 +129,7 @@ def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius
     kron = np.full(n, np.nan)
     radius = np.full(n, np.nan)
     flags = np.zeros(n, dtype=np.int32)
+    loose = np.bool_(False)  # a typed bool, not the literal False/True: _span compiles once
     for i in range(n):
         x = xs[i]
         y = ys[i]
@@ -159,7 +160,7 @@ def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius
         hi = min(nx - 1, int(math.floor(x + hx)))
         for iy in range(max(0, int(math.ceil(y - hy))), min(ny - 1, int(math.floor(y + hy))) + 1):
             dy = iy - y
-            ia, ib = _span(cxx, cyy, cxy, x, dy, rr * rr, False, lo, hi)
+            ia, ib = _span(cxx, cyy, cxy, x, dy, rr * rr, loose, lo, hi)
             if ia <= ib:
                 s_row, rs_row, bad_row = _radial_sums(image[iy], mask[iy], bad_mask, ia, ib, x,
                                                       dy, cxx, cyy, cxy)
@@ -201,10 +202,10 @@ def _kron(image, variance, mask, bad_mask, xs, ys, mxx, myy, mxy, n_sigma_radius
         for iy in range(max(0, int(math.floor(y - hy + 0.5))),
                         min(ny - 1, int(math.ceil(y + hy - 0.5))) + 1):
             dy = iy - y
-            oa, ob = _span(cxx, cyy, cxy, x, dy, r_out2, False, lo, hi)
+            oa, ob = _span(cxx, cyy, cxy, x, dy, r_out2, loose, lo, hi)
             if oa > ob:
                 continue
-            ia, ib = _span(cxx, cyy, cxy, x, dy, r_in2, True, oa, ob)
+            ia, ib = _span(cxx, cyy, cxy, x, dy, r_in2, not loose, oa, ob)
             row = image[iy]
             vrow = variance[iy]
             mrow = mask[iy]

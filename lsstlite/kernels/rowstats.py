@@ -110,7 +110,7 @@ def _clipped_stats_at_offsets(image, mask, bad_bits, ix, iy, dx, dy, nsigma, nit
     spare = np.empty(dx.size, dtype=np.uint32)
     counts = np.empty(256, dtype=np.int64)
     for r in range(ix.size):
-        n = 0
+        n = np.int64(0)  # not the literal 0: callees compile once
         for k in range(dx.size):
             x = ix[r] + dx[k]
             y = iy[r] + dy[k]
