@@ -115,11 +115,16 @@ class IsrTask(Task):
             self._mask_edge(exposure, self.config.numEdgePixels)
         no_data = exposure.planes.bitmask("NO_DATA")
         if doVariance:
-            variance = np.maximum(exposure.image, 0.0) / gain + readNoise**2 + darkVariance
-            exposure.variance[...] = variance.astype(np.float32)
+            # in place, each step rounded to float32 as the expression
+            # max(image, 0) / gain + readNoise**2 + darkVariance would be
+            variance = exposure.variance
+            np.maximum(exposure.image, np.float32(0.0), out=variance)
+            variance /= np.float32(gain)
+            variance += np.float32(readNoise**2)
+            variance += np.float32(darkVariance)
         elif not np.any(exposure.variance[(exposure.mask & no_data) == 0]):
             self._estimate_constant_variance(exposure, no_data)
-        exposure.variance[(exposure.mask & no_data) != 0] = np.inf
+        np.copyto(exposure.variance, np.float32(np.inf), where=(exposure.mask & no_data) != 0)
         exposure.metadata["GAIN"] = (gain, "e-/DN used by lsstlite ISR")
         self.metadata["gain"] = float(gain)
         self.metadata["readNoise"] = float(readNoise)
@@ -156,7 +161,8 @@ class IsrTask(Task):
         if not (level > 0):
             return
         saturated = exposure.image >= level
-        exposure.mask[saturated] |= exposure.planes.bitmask(self.config.saturatedMaskName)
+        np.bitwise_or(exposure.mask, np.int32(exposure.planes.bitmask(self.config.saturatedMaskName)),
+                      out=exposure.mask, where=saturated)
         self.metadata["saturationLevel"] = float(level)
         self.metadata["numSaturated"] = int(saturated.sum())
 

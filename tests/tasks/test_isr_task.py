@@ -26,6 +26,18 @@ def test_variance_is_poisson_plus_read_noise_plus_dark():
     assert exposure.variance[0, 0] == pytest.approx(10.5)
 
 
+def test_no_data_pixels_get_infinite_variance():
+    exposure = raw_exposure()
+    no_data = exposure.planes.bitmask("NO_DATA")
+    exposure.mask[3, 4:7] |= no_data
+    IsrTask().run(exposure, gain=2.0, readNoise=3.0)
+    assert np.all(np.isinf(exposure.variance[3, 4:7]))
+    assert np.isinf(exposure.variance).sum() == 3
+    # the other pixels keep the Poisson + read-noise variance, and the image is unchanged
+    np.testing.assert_allclose(exposure.variance[0], np.maximum(exposure.image[0], 0) / 2.0 + 9.0,
+                               rtol=1e-6)
+
+
 def test_gain_from_camera_then_header_then_one(caplog):
     task = IsrTask()
     assert task.run(raw_exposure(), gain=0.0, cameraGain=4.76).gain == 4.76
