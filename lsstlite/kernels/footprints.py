@@ -530,36 +530,49 @@ def find_peaks(work: np.ndarray, threshold, runs, label, *, border: int = 0,
 @njit(cache=True, nogil=True)
 def _grow_runs(ry, rx0, rx1, widths, ny, nx):
     r = widths.shape[0] - 1
-    m = ry.shape[0] * (2 * r + 1)
-    gy = np.empty(m, np.int32)
-    g0 = np.empty(m, np.int32)
-    g1 = np.empty(m, np.int32)
-    k = 0
-    for i in range(ry.shape[0]):
-        for dy in range(-r, r + 1):
-            y = ry[i] + dy
-            if y < 0 or y >= ny:
-                continue
-            w = widths[abs(dy)]
-            gy[k] = y
-            g0[k] = max(rx0[i] - w, 0)
-            g1[k] = min(rx1[i] + w, nx)
-            k += 1
-    key = gy[:k].astype(np.int64) * (nx + 1) + g0[:k]
-    order = np.argsort(key)
-    oy = np.empty(k, np.int32)
-    o0 = np.empty(k, np.int32)
-    o1 = np.empty(k, np.int32)
+    nrun = ry.shape[0]
+    row_start = np.zeros(ny + 1, np.int64)  # runs of row y: row_start[y]:row_start[y + 1]
+    for i in range(nrun):
+        row_start[ry[i] + 1] += 1
+    for y in range(ny):
+        row_start[y + 1] += row_start[y]
+    cap = nrun * (2 * r + 1)
+    oy = np.empty(cap, np.int32)
+    o0 = np.empty(cap, np.int32)
+    o1 = np.empty(cap, np.int32)
+    t0 = np.empty(cap, np.int32)
+    t1 = np.empty(cap, np.int32)
     n = 0
-    for j in range(k):
-        i = order[j]
-        if n > 0 and oy[n - 1] == gy[i] and g0[i] <= o1[n - 1]:
-            o1[n - 1] = max(o1[n - 1], g1[i])  # overlapping or adjacent: one run
-        else:
-            oy[n] = gy[i]
-            o0[n] = g0[i]
-            o1[n] = g1[i]
-            n += 1
+    for y in range(ny):
+        ylo = max(y - r, 0)
+        yhi = min(y + r, ny - 1)
+        if row_start[yhi + 1] == row_start[ylo]:
+            continue
+        # the widened runs of rows y - r .. y + r, sorted by start (insertion: few per row)
+        c = 0
+        for yy in range(ylo, yhi + 1):
+            w = widths[abs(yy - y)]
+            for i in range(row_start[yy], row_start[yy + 1]):
+                a = max(rx0[i] - w, 0)
+                b = min(rx1[i] + w, nx)
+                j = c
+                while j > 0 and t0[j - 1] > a:
+                    t0[j] = t0[j - 1]
+                    t1[j] = t1[j - 1]
+                    j -= 1
+                t0[j] = a
+                t1[j] = b
+                c += 1
+        # merge overlapping or adjacent intervals into maximal runs
+        first = n
+        for j in range(c):
+            if n > first and t0[j] <= o1[n - 1]:
+                o1[n - 1] = max(o1[n - 1], t1[j])
+            else:
+                oy[n] = y
+                o0[n] = t0[j]
+                o1[n] = t1[j]
+                n += 1
     return oy[:n], o0[:n], o1[:n]
 
 
