@@ -243,10 +243,13 @@ def _announce_compilation(log) -> None:
         return
     _compilation_checked = True
     from lsstlite.kernels.cache import kernels_cached
+    from lsstlite.tasks.precompile import start_precompile
 
     if not kernels_cached():
-        log.info("First run: compiling the Numba kernels once (up to ~30 s); later runs load "
-                 "them from the cache")
+        helper = start_precompile()
+        log.info("First run: compiling the Numba kernels once (~20-30 s%s); later runs load "
+                 "them from the cache", ", the calibration stage's in a second process"
+                 if helper is not None else "")
 
 
 def main(argv: list[str] | None = None) -> int:
