@@ -11,8 +11,11 @@ PLUGINS = ["base_PixelFlags", "base_SdssCentroid", "base_SdssShape", "base_Gauss
            "base_PsfFlux", "base_CircularApertureFlux", "base_KronFlux"]
 
 
-def test_kron_flux_of_isolated_stars_matches_truth_times_enclosed_fraction():
-    exposure, footprints, positions, fluxes = star_field(4)
+def measured_star_field(seed, setup=None):
+    """Exposure, footprints, truth, and the measured catalogue and task of `star_field`."""
+    exposure, footprints, positions, fluxes = star_field(seed)
+    if setup is not None:
+        setup(exposure, positions)
     config = SingleFrameMeasurementTask.ConfigClass()
     config.plugins.names = PLUGINS
     schema = Schema()
@@ -20,6 +23,11 @@ def test_kron_flux_of_isolated_stars_matches_truth_times_enclosed_fraction():
     catalog = SourceCatalog(schema, len(footprints))
     catalog["id"] = np.arange(1, len(footprints) + 1)
     task.run(catalog, exposure, footprints)
+    return exposure, footprints, positions, fluxes, catalog, task
+
+
+def test_kron_flux_of_isolated_stars_matches_truth_times_enclosed_fraction():
+    exposure, footprints, positions, fluxes, catalog, task = measured_star_field(4)
     flux = catalog["base_KronFlux_instFlux"]
     err = catalog["base_KronFlux_instFluxErr"]
     radius = catalog["base_KronFlux_radius"]
@@ -38,16 +46,12 @@ def test_kron_flux_of_isolated_stars_matches_truth_times_enclosed_fraction():
 
 
 def test_kron_flag_edge_for_bad_pixels():
-    exposure, footprints, positions, fluxes = star_field(5)
+    def bad_pixel_on_first_star(exposure, positions):
+        iy, ix = int(round(positions[0, 1])), int(round(positions[0, 0]))
+        exposure.mask[iy, ix] |= exposure.planes.bitmask("BAD")
+
+    exposure, _, positions, _, catalog, _ = measured_star_field(5, bad_pixel_on_first_star)
     iy, ix = int(round(positions[0, 1])), int(round(positions[0, 0]))
-    exposure.mask[iy, ix] |= exposure.planes.bitmask("BAD")
-    config = SingleFrameMeasurementTask.ConfigClass()
-    config.plugins.names = PLUGINS
-    schema = Schema()
-    task = SingleFrameMeasurementTask(schema=schema, config=config)
-    catalog = SourceCatalog(schema, len(footprints))
-    catalog["id"] = np.arange(1, len(footprints) + 1)
-    task.run(catalog, exposure, footprints)
     row = np.argmin(np.hypot(catalog["slot_Centroid_x"] - ix, catalog["slot_Centroid_y"] - iy))
     assert catalog["base_KronFlux_flag_edge"][row] and catalog["base_KronFlux_flag"][row]
     assert catalog["base_KronFlux_flag_edge"].sum() == 1
@@ -55,14 +59,7 @@ def test_kron_flag_edge_for_bad_pixels():
 
 def test_flagged_shape_falls_back_to_the_psf_moments():
     """A source whose slot shape failed is measured in the PSF's ellipse, with flag_badShape."""
-    exposure, footprints, positions, fluxes = star_field(4)
-    config = SingleFrameMeasurementTask.ConfigClass()
-    config.plugins.names = PLUGINS
-    schema = Schema()
-    task = SingleFrameMeasurementTask(schema=schema, config=config)
-    catalog = SourceCatalog(schema, len(footprints))
-    catalog["id"] = np.arange(1, len(footprints) + 1)
-    task.run(catalog, exposure, footprints)
+    exposure, footprints, positions, fluxes, catalog, task = measured_star_field(4)
     good = np.array(catalog["base_KronFlux_instFlux"], float)
     kron = task.plugins[[p.name for p in task.plugins].index("base_KronFlux")]
     # a diverged adaptive-moments result: a huge flagged shape on source 0
