@@ -206,7 +206,7 @@ def _threshold_runs(work, thr, per_pixel, bad, has_bad, border, high):
     ry = np.empty(cap, np.int32)
     rx0 = np.empty(cap, np.int32)
     rx1 = np.empty(cap, np.int32)
-    rhigh = np.empty(cap, np.bool_)
+    rhigh = np.empty(cap, np.int32)  # int32 like the others: one signature of _grown
     k = 0
     t = thr[0, 0]
     h = high[0, 0]
@@ -235,7 +235,7 @@ def _threshold_runs(work, thr, per_pixel, bad, has_bad, border, high):
                 rhigh = _grown(rhigh, cap)
             ry[k] = y
             rx0[k] = x
-            reached = False
+            reached = 0
             while x < x_end:
                 if per_pixel:
                     t = trow[x]
@@ -243,7 +243,7 @@ def _threshold_runs(work, thr, per_pixel, bad, has_bad, border, high):
                 v = wrow[x]
                 if not (v >= t) or (has_bad and brow[x]):
                     break
-                reached |= v >= h
+                reached |= np.int32(v >= h)
                 x += 1
             rx1[k] = x
             rhigh[k] = reached
@@ -291,7 +291,8 @@ def threshold_runs(work: np.ndarray, threshold, *, border: int = 0, bad: np.ndar
     """
     w, thr, per_pixel, b, has_bad = _threshold_arrays(work, threshold, bad)
     high = np.ascontiguousarray(thr * np.float32(multiplier), dtype=np.float32)
-    return _threshold_runs(w, thr, per_pixel, b, has_bad, max(int(border), 0), high)
+    y, x0, x1, reached = _threshold_runs(w, thr, per_pixel, b, has_bad, max(int(border), 0), high)
+    return y, x0, x1, reached != 0
 
 
 @njit(cache=True, nogil=True)
