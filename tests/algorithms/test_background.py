@@ -236,8 +236,10 @@ def test_piecewise_and_separable_kernels_match_numpy():
     np.testing.assert_allclose(eval_separable(left, right), left @ right, rtol=1e-5, atol=1e-5)
     image = rng.normal(size=(13, 21)).astype(np.float32)
     expected = image - eval_separable(left, right)
+    before = image.astype(np.float64)
     subtract_separable(image, left, right)
     np.testing.assert_array_equal(image, expected)
+    np.testing.assert_allclose(image, before - left @ right, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("useApprox", [True, False])
