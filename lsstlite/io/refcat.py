@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
-from astropy.table import Table, vstack
+from astropy.table import Table
 
 from lsstlite.io.htm import trixels_in_circle
 
@@ -278,22 +277,35 @@ def _htm_depth(ids: Iterable[int], directory: Path) -> int:
     return depths.pop()
 
 
-def _read_shard(path: Path) -> Table:
-    with fits.open(path, memmap=False) as hdus:
-        if len(hdus) < 2:
-            msg = f"reference shard {path} has no table HDU"
-            raise ValueError(msg)
-        table = Table(hdus[1].data)
-        for name in table.colnames:
-            unit = hdus[1].columns[name].unit
-            if unit:
-                table[name].unit = unit
-        version = hdus[1].header.get("REFCAT_FORMAT_VERSION", hdus[0].header.get(
-            "REFCAT_FORMAT_VERSION", 0))
+def _read_shard(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Columns and units of a shard's first table (direct reader: no astropy table objects)."""
+    from lsstlite.io.fits_read import read_fits_tables
+
+    hdus = read_fits_tables(path)
+    if len(hdus) < 2 or not hdus[1].columns:
+        msg = f"reference shard {path} has no table HDU"
+        raise ValueError(msg)
+    header = hdus[1].header
+    units = {}
+    for k in range(1, int(header.get("TFIELDS", 0)) + 1):
+        unit = header.get(f"TUNIT{k}")
+        if unit:
+            units[header[f"TTYPE{k}"]] = unit
+    version = header.get("REFCAT_FORMAT_VERSION", hdus[0].header.get("REFCAT_FORMAT_VERSION", 0))
     if int(version) == 0:  # version 0 stored fluxes in Jy, usually without units
-        for name in table.colnames:
-            if name.endswith(("_flux", "_fluxErr", "_fluxSigma")) and table[name].unit is None:
-                table[name].unit = "Jy"
+        for name in hdus[1].columns:
+            if name.endswith(("_flux", "_fluxErr", "_fluxSigma")) and name not in units:
+                units[name] = "Jy"
+    return hdus[1].columns, units
+
+
+def _shards_table(shards: list[tuple[dict[str, np.ndarray], dict[str, str]]]) -> Table:
+    """One table of the shards' rows (columns concatenated, the first shard's units)."""
+    columns, units = shards[0]
+    table = Table({name: np.concatenate([shard[0][name] for shard in shards])
+                   for name in columns})
+    for name, unit in units.items():
+        table[name].unit = unit
     return table
 
 
@@ -316,8 +328,7 @@ def _load_shards(directory: Path, center_ra, center_dec, radius, bands, options)
     if not tables:
         msg = f"{directory}: no shard overlaps the circle and there is no master_schema.fits"
         raise ValueError(msg)
-    table = tables[0] if len(tables) == 1 else vstack(tables, metadata_conflicts="silent")
-    return _to_catalog(table, str(directory), bands, meta=meta, **options)
+    return _to_catalog(_shards_table(tables), str(directory), bands, meta=meta, **options)
 
 
 # --- public API -------------------------------------------------------------------------------
