@@ -24,7 +24,7 @@ Cells without usable pixels get NaN value and variance and ``n = 0``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["STATISTICS", "cell_statistics"]
 
@@ -160,12 +160,12 @@ def _quartiles(buf, n, mean, sd):
 
 # 'reassoc' lets LLVM vectorise the sums over the cell's pixels (they are summed in another
 # order, which changes them by rounding only); no other fast-math assumption (NaN checks stay)
-@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _cell_statistics(image, mask, ignore, x_edges, y_edges, stat, nsigma, niter,
                      value, variance, stdev, npix):
     ny = y_edges.shape[0] - 1
     nx = x_edges.shape[0] - 1
-    for c in prange(nx * ny):
+    for c in range(nx * ny):
         cj = c // nx
         ci = c - cj * nx
         ya, yb = y_edges[cj], y_edges[cj + 1]

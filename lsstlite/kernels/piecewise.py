@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["eval_piecewise_cubic", "eval_separable", "subtract_separable"]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _eval(coef, seg, off, out):
     m = coef.shape[0]
     n = seg.shape[0]
-    for r in prange(m):
+    for r in range(m):
         c = coef[r]
         for j in range(n):
             s = seg[j]

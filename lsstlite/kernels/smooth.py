@@ -23,7 +23,7 @@ the caller can mark them ``EDGE`` and exclude them from statistics and detection
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["gaussian_kernel_1d", "gaussian_smooth", "kernel_width"]
 
@@ -123,48 +123,42 @@ def _row_pass(row, weights, w32, dst, mode):
         dst[x] = _edge_pixel(row, weights, x, mode)
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def _smooth_interior_rows(image, weights, out, mode, nchunk):
-    """Rows ``h <= y < ny - h``: row pass into a per-chunk ring buffer, then column pass."""
+@njit(cache=True, nogil=True, fastmath=True)
+def _smooth_interior_rows(image, weights, out, mode):
+    """Rows ``h <= y < ny - h``: row pass into a ring buffer of ``2h + 1`` rows, then column pass."""
     ny, nx = image.shape
     nk = weights.shape[0]
     h = nk // 2
     w32 = weights.astype(np.float32)
-    n = ny - 2 * h
-    for c in prange(nchunk):
-        y0 = h + (n * c) // nchunk
-        y1 = h + (n * (c + 1)) // nchunk
-        if y1 <= y0:
-            continue
-        ring = np.empty((nk, nx), dtype=np.float32)
-        for j in range(y0 - h, y0 + h):
-            _row_pass(image[j], weights, w32, ring[j % nk], mode)
-        for y in range(y0, y1):
-            _row_pass(image[y + h], weights, w32, ring[(y + h) % nk], mode)
-            orow = out[y]
+    ring = np.empty((nk, nx), dtype=np.float32)
+    for j in range(0, 2 * h):
+        _row_pass(image[j], weights, w32, ring[j % nk], mode)
+    for y in range(h, ny - h):
+        _row_pass(image[y + h], weights, w32, ring[(y + h) % nk], mode)
+        orow = out[y]
+        for x in range(nx):
+            orow[x] = 0.0
+        k = 0
+        while k + 3 <= nk:
+            w0 = w32[k]
+            w1 = w32[k + 1]
+            w2 = w32[k + 2]
+            s0 = ring[(y + k - h) % nk]
+            s1 = ring[(y + k + 1 - h) % nk]
+            s2 = ring[(y + k + 2 - h) % nk]
             for x in range(nx):
-                orow[x] = 0.0
-            k = 0
-            while k + 3 <= nk:
-                w0 = w32[k]
-                w1 = w32[k + 1]
-                w2 = w32[k + 2]
-                s0 = ring[(y + k - h) % nk]
-                s1 = ring[(y + k + 1 - h) % nk]
-                s2 = ring[(y + k + 2 - h) % nk]
-                for x in range(nx):
-                    orow[x] += w0 * s0[x] + w1 * s1[x] + w2 * s2[x]
-                k += 3
-            while k < nk:
-                wk = w32[k]
-                src = ring[(y + k - h) % nk]
-                for x in range(nx):
-                    orow[x] += wk * src[x]
-                k += 1
-            if mode != 0:
-                for x in range(nx):
-                    if x < h or x >= nx - h:
-                        orow[x] = 0.0 if mode == 1 else image[y, x]
+                orow[x] += w0 * s0[x] + w1 * s1[x] + w2 * s2[x]
+            k += 3
+        while k < nk:
+            wk = w32[k]
+            src = ring[(y + k - h) % nk]
+            for x in range(nx):
+                orow[x] += wk * src[x]
+            k += 1
+        if mode != 0:
+            for x in range(nx):
+                if x < h or x >= nx - h:
+                    orow[x] = 0.0 if mode == 1 else image[y, x]
 
 
 @njit(cache=True, nogil=True)
@@ -212,8 +206,9 @@ def gaussian_smooth(
 
     Equivalent, away from the edges, to ``scipy.ndimage.correlate1d`` with
     `gaussian_kernel_1d` along axis 1 and then axis 0 (float32 arithmetic, so equal to about
-    1e-6 relative). Rows are processed in parallel chunks (numba threads); each chunk keeps a
-    ring buffer of row-smoothed lines, so the image is read and written once.
+    1e-6 relative). One thread: a ring buffer of row-smoothed lines, so the image is read and
+    written once (a thread team costs more than it saves at this size, and more on a busy
+    machine).
 
     Parameters
     ----------
@@ -256,8 +251,7 @@ def gaussian_smooth(
     mode = _EDGE_MODES[edge]
     out = np.empty_like(arr)
     if arr.shape[0] > 2 * half_width:
-        nchunk = min(64, arr.shape[0] - 2 * half_width)
-        _smooth_interior_rows(arr, weights, out, mode, nchunk)
+        _smooth_interior_rows(arr, weights, out, mode)
     _smooth_edge_rows(arr, weights, out, mode)
     return out, half_width
 
