@@ -410,6 +410,27 @@ def evaluate_targets(figures: dict) -> dict:
     return out
 
 
+def whole_process_parts(report: dict) -> dict[str, float]:
+    """Where lsstlite's whole-process median goes, from the in-process figures of (a).
+
+    ``imports`` (of the pipeline module), ``first calls`` (what the first read/run/write cost
+    beyond the warm ones: Numba's initialisation and cache loads, imports done on first use),
+    ``warm read+run+write``, and the rest (interpreter start-up and exit, argument parsing,
+    config and schema files). Empty when a figure is missing.
+    """
+    inproc, lss = report["inprocess"], report["whole_process"].get("lsstlite", {})
+    first = inproc.get("first_call") or {}
+    keys = ("read", "run", "write")
+    if not lss.get("wall") or inproc.get("import_s") is None or any(
+            inproc.get(k) is None or first.get(k) is None for k in keys):
+        return {}
+    warm = sum(inproc[k] for k in keys)
+    parts = {"imports": inproc["import_s"], "first calls": sum(first[k] for k in keys) - warm,
+             "warm read+run+write": warm}
+    parts["the rest"] = lss["wall"] - sum(parts.values())
+    return parts
+
+
 def _fmt(value, unit: str = "s", scale: float = 1.0, digits: int = 3) -> str:
     if value is None:
         return "-"
@@ -482,6 +503,10 @@ def print_report(report: dict) -> None:
             per_round = ratios.get(key + "_per_round")
             extra = f" (median of per-round ratios {per_round:.2f})" if per_round else ""
             w(f"    {text:<24}{ratios[key]:.2f}x{extra}\n")
+    parts = whole_process_parts(report)
+    if parts:
+        w("    lsstlite's median, accounted from (a): "
+          + ", ".join(f"{k} {v:.3f} s" for k, v in parts.items()) + "\n")
 
     show = report["show_config"]
     w("\n(c) processFile.py FRAME --show config\n")
@@ -597,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         if cold.get("ok") else None,
     }
     report["targets"] = evaluate_targets(figures)
+    report["whole_process_parts"] = whole_process_parts(report)
     print_report(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n")
