@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,13 +30,19 @@ def normalise_unit(unit: str, field: str = "") -> str:
     """
     if not unit:
         return ""
-    import astropy.units as u
-
     try:
-        return u.Unit(unit).to_string("fits")
+        return _fits_unit(unit)
     except ValueError as err:
         msg = f"field {field!r}: unit {unit!r} is not a valid unit ({err})"
         raise ValueError(msg) from None
+
+
+@lru_cache(maxsize=256)
+def _fits_unit(unit: str) -> str:
+    """astropy's FITS spelling of ``unit``, parsed once per spelling (schemas repeat a few)."""
+    import astropy.units as u
+
+    return u.Unit(unit).to_string("fits")
 
 
 @dataclass(frozen=True)
