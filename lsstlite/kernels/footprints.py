@@ -21,7 +21,6 @@ __all__ = [
     "label_statistics",
     "or_runs",
     "paint_runs",
-    "relabel",
     "run_statistics",
     "threshold_runs",
 ]
@@ -174,22 +173,6 @@ def label_statistics(labels: np.ndarray, n: int, values: np.ndarray | None = Non
     ymax = np.empty(n, dtype=np.int32)
     _label_statistics(lab, n, vals, npix, bbox, vmax, xmax, ymax)
     return npix, bbox, vmax, xmax, ymax
-
-
-@njit(cache=True, nogil=True)
-def _relabel(labels, mapping, out):
-    ny, nx = labels.shape
-    for y in range(ny):
-        for x in range(nx):
-            out[y, x] = mapping[labels[y, x]]
-
-
-def relabel(labels: np.ndarray, mapping: np.ndarray) -> np.ndarray:
-    """``mapping[labels]`` as int32 (``mapping[0]`` should be 0)."""
-    lab = np.ascontiguousarray(labels, dtype=np.int32)
-    out = np.empty_like(lab)
-    _relabel(lab, np.ascontiguousarray(mapping, dtype=np.int32), out)
-    return out
 
 
 @njit(cache=True, nogil=True)
