@@ -46,25 +46,17 @@ def _synthetic_exposure():
 
 
 def _footprints(exposure, threshold: float):
-    """Footprints of the pixels above ``threshold``, found without the detection kernels."""
+    """Footprints of the pixels above ``threshold``, found without the detection stage."""
     from skimage.measure import label
 
+    from lsstlite.kernels.footprints import label_statistics
     from lsstlite.meas.footprints import SourceFootprints
 
-    image = exposure.image
-    labels = label(image > threshold, connectivity=2).astype(np.int32)
+    labels = label(exposure.image > threshold, connectivity=2).astype(np.int32)
     n = int(labels.max())
-    bbox = np.zeros((n, 4), np.int64)
-    npix = np.zeros(n, np.int64)
-    peaks = np.zeros((n, 3))
-    for leaf in range(1, n + 1):
-        ys, xs = np.nonzero(labels == leaf)
-        k = int(np.argmax(image[ys, xs]))
-        bbox[leaf - 1] = xs.min(), ys.min(), xs.max(), ys.max()
-        npix[leaf - 1] = xs.size
-        peaks[leaf - 1] = xs[k], ys[k], image[ys[k], xs[k]]
-    return SourceFootprints(labels, np.arange(1, n + 1, dtype=np.int32), bbox, npix,
-                            peaks[:, 0], peaks[:, 1], peaks[:, 2])
+    npix, bbox, peak, peak_x, peak_y = label_statistics(labels, n, exposure.image)
+    return SourceFootprints(labels, np.arange(1, n + 1, dtype=np.int32), bbox.astype(np.int64),
+                            npix, peak_x.astype(float), peak_y.astype(float), peak)
 
 
 def compile_calibration_kernels() -> None:
