@@ -24,7 +24,7 @@ from astropy.io import fits
 
 from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
 from .errors import CatalogFileNotFoundError, CatalogReadError
-from .fits_image import open_fits
+from .fits_read import FitsTable, read_fits_tables
 from .fits_table import card as header_card
 from .fits_table import table_hdu_bytes, write_table_file
 
@@ -88,56 +88,83 @@ def read_catalog(path: str | os.PathLike, hdu: int | str | None = None) -> Sourc
     """Read a catalogue written by `write_catalog` (or any binary table with the minimal
     fields ``id``, ``coord_ra``, ``coord_dec``, ``parent``; missing ones are added).
 
+    The file is decoded by `lsstlite.io.fits_read` (columns ``L B I J K E D A``, with repeats,
+    ``TDIM`` and variable-length arrays), without astropy's table machinery.
+
     Parameters
     ----------
     path : str or path-like
     hdu : int or str, optional
-        Table HDU; default the first binary table.
+        Table HDU (index or EXTNAME); default the first binary table.
 
     Raises
     ------
     CatalogReadError
-        Missing (`CatalogFileNotFoundError`) or non-FITS file, no binary table, a bad ``hdu``.
+        Missing (`CatalogFileNotFoundError`) or non-FITS file, no binary table, a bad ``hdu``,
+        a column format the reader does not support.
     """
     name = os.fspath(path)
-    with open_fits(name, CatalogReadError, CatalogFileNotFoundError) as hdul:
-        if hdu is None:
-            table = next((h for h in hdul if isinstance(h, fits.BinTableHDU)), None)
-            if table is None:
-                msg = f"{name}: no binary table HDU in the file"
-                raise CatalogReadError(msg)
-        else:
-            try:
-                table = hdul[hdu]
-            except (KeyError, IndexError):
-                msg = f"{name}: no HDU {hdu!r}"
-                raise CatalogReadError(msg) from None
-            if not isinstance(table, fits.BinTableHDU):
-                msg = f"{name}: HDU {hdu!r} is a {type(table).__name__}, not a binary table"
-                raise CatalogReadError(msg)
-        header = table.header
-        try:
-            schema, arrays = _schema_and_columns(table)
-        except ValueError as err:
-            msg = f"{name}: bad catalogue schema ({err})"
-            raise CatalogReadError(msg) from None
-        metadata = _metadata_from_header(header)
-        nrows = header.get("NAXIS2", 0)
-    return SourceCatalog.from_columns(schema, arrays, metadata) if nrows else SourceCatalog(schema, 0, metadata)
+    if not os.path.exists(name):
+        msg = f"{name}: no such file"
+        raise CatalogFileNotFoundError(msg)
+    if os.path.isdir(name):
+        msg = f"{name}: is a directory, not a FITS file"
+        raise CatalogReadError(msg)
+    try:
+        hdus = read_fits_tables(name)
+    except (OSError, ValueError, KeyError, EOFError) as err:
+        msg = f"{name}: not a readable FITS file ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+        raise CatalogReadError(msg) from None
+    table = _select_table(hdus, hdu, name)
+    try:
+        schema = _schema(table)
+    except ValueError as err:
+        msg = f"{name}: bad catalogue schema ({err})"
+        raise CatalogReadError(msg) from None
+    metadata = _metadata_from_header(table.header)
+    if not table.nrows:
+        return SourceCatalog(schema, 0, metadata)
+    arrays = {key: np.asarray(values).astype(schema[key].dtype, copy=False)
+              for key, values in table.columns.items()}
+    return SourceCatalog.from_columns(schema, arrays, metadata)
 
 
-def _schema_and_columns(table: fits.BinTableHDU) -> tuple[Schema, dict[str, np.ndarray]]:
-    """Schema (fields, docs, aliases; minimal fields added if absent) and native columns."""
+def _select_table(hdus: list[FitsTable], hdu: int | str | None, name: str) -> FitsTable:
+    """The binary table HDU asked for (the first one when ``hdu`` is None)."""
+    if not hdus:
+        msg = f"{name}: not a readable FITS file (no HDUs)"
+        raise CatalogReadError(msg)
+    if hdu is None:
+        table = next((h for h in hdus if h.header.get("XTENSION") == "BINTABLE"), None)
+        if table is None:
+            msg = f"{name}: no binary table HDU in the file"
+            raise CatalogReadError(msg)
+        return table
+    if isinstance(hdu, str):
+        table = next((h for h in hdus if str(h.header.get("EXTNAME", "")).strip().upper()
+                      == hdu.upper()), None)
+    else:
+        table = hdus[hdu] if -len(hdus) <= hdu < len(hdus) else None
+    if table is None:
+        msg = f"{name}: no HDU {hdu!r}"
+        raise CatalogReadError(msg)
+    if table.header.get("XTENSION") != "BINTABLE":
+        kind = "primary HDU" if "SIMPLE" in table.header else f"{table.header.get('XTENSION')} HDU"
+        msg = f"{name}: HDU {hdu!r} is a {kind}, not a binary table"
+        raise CatalogReadError(msg)
+    return table
+
+
+def _schema(table: FitsTable) -> Schema:
+    """Schema of a table HDU (fields, docs, aliases; minimal fields added if absent)."""
     header = table.header
-    data = table.data
     schema = Schema(minimal=False)
-    arrays = {}
-    for i, column in enumerate(table.columns, start=1):
-        values = np.asarray(column.array if data is None else data[column.name])
-        dtype = np.dtype(f"U{max(values.dtype.itemsize, 1)}") if values.dtype.kind == "S" else values.dtype
+    for i, (key, values) in enumerate(table.columns.items(), start=1):
+        if isinstance(values, list):
+            msg = f"column {key!r} holds variable-length arrays"
+            raise ValueError(msg)
         doc = header.get(f"TDOC{i}", header.get(f"TCOMM{i}", ""))
-        field = schema.addField(column.name, dtype, column.unit or "", doc)
-        arrays[column.name] = values.astype(field.dtype)
+        schema.addField(key, values.dtype, str(header.get(f"TUNIT{i}", "")).strip(), doc)
     for spec in MINIMAL_FIELDS:
         if spec[0] not in schema:
             schema.addField(*spec)
@@ -148,4 +175,4 @@ def _schema_and_columns(table: fits.BinTableHDU) -> tuple[Schema, dict[str, np.n
                 msg = f"ALIAS card {card.value!r} is not 'alias:target'"
                 raise ValueError(msg)
             schema.setAlias(alias, target)
-    return schema, arrays
+    return schema

@@ -107,3 +107,36 @@ def test_foreign_table_gets_minimal_fields(tmp_path):
     cat = read_catalog(path)
     assert cat.schema.names == ["flux", "id", "coord_ra", "coord_dec", "parent"]
     assert list(cat["flux"]) == [1.0, 2.0] and list(cat["id"]) == [0, 0]
+
+
+def test_read_not_fits_text(tmp_path):
+    text = tmp_path / "notes.fits"
+    text.write_text("these are notes, not a FITS file\n" * 10)
+    with pytest.raises(CatalogReadError, match=r"notes\.fits: not a readable FITS file"):
+        read_catalog(text)
+
+
+def test_read_chosen_hdu(tmp_path):
+    path = tmp_path / "two.fits"
+    first = fits.BinTableHDU(Table({"a": np.array([1, 2])}), name="FIRST")
+    second = fits.BinTableHDU(Table({"b": np.array([3.5])}), name="SECOND")
+    fits.HDUList([fits.PrimaryHDU(), first, second]).writeto(path)
+    assert list(read_catalog(path)["a"]) == [1, 2]
+    assert list(read_catalog(path, hdu="second")["b"]) == [3.5]
+    assert list(read_catalog(path, hdu=2)["b"]) == [3.5]
+    with pytest.raises(CatalogReadError, match=r"two\.fits: no HDU 'THIRD'"):
+        read_catalog(path, hdu="THIRD")
+    with pytest.raises(CatalogReadError, match=r"two\.fits: no HDU 5"):
+        read_catalog(path, hdu=5)
+    with pytest.raises(CatalogReadError, match=r"two\.fits: HDU 0 is a primary HDU, not a binary table"):
+        read_catalog(path, hdu=0)
+
+
+def test_read_variable_length_column_is_refused(tmp_path):
+    path = tmp_path / "vla.fits"
+    column = fits.Column(name="spans", format="PJ()",
+                         array=np.array([np.array([1, 2]), np.array([3])], dtype=object))
+    fits.BinTableHDU.from_columns([column]).writeto(path)
+    with pytest.raises(CatalogReadError, match=r"vla\.fits: bad catalogue schema \(column 'spans' "
+                                               r"holds variable-length arrays\)"):
+        read_catalog(path)
