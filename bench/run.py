@@ -56,7 +56,10 @@ TARGETS = {
     "peak_rss_mb": ("peak RSS of processFile.py, MB (1e6 bytes)", "le", 400.0),
     "cold_first_run_s": ("first processFile.py run with an empty Numba cache, s", "le", 20.0),
     "cold_run_says_compiling": ("the cold run's log says it is compiling (once)", "eq", True),
+    "measurement_ms_per_600": ("calibrate measurement, all default plugins, ms per 600 sources "
+                               "(issue 6: ~600 sources in <= 150 ms)", "le", 150.0),
 }
+MEASUREMENT_METHOD = "processFile.calibrate.measurement:run"
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,6 +413,28 @@ def evaluate_targets(figures: dict) -> dict:
     return out
 
 
+def measurement_per_600(inproc: dict) -> float | None:
+    """Calibrate's measurement time (median, ms) scaled to 600 sources, or None."""
+    wall = inproc.get("methods", {}).get(MEASUREMENT_METHOD, {}).get("wall")
+    n = inproc.get("nsources")
+    return wall * 1e3 * 600.0 / n if wall and n else None
+
+
+def ensure_bytecode() -> str:
+    """Compile lsstlite's modules to bytecode, as ``pip install .`` does at install time.
+
+    An editable install under ``PYTHONDONTWRITEBYTECODE=1`` would otherwise recompile every
+    module from source in every timed process (~0.15 s); a user's installed copy never does.
+    Returns a one-line description for the report.
+    """
+    import compileall
+    import importlib.util
+
+    package = Path(importlib.util.find_spec("lsstlite").origin).parent
+    ok = compileall.compile_dir(str(package), quiet=1)
+    return f"{package}: bytecode {'up to date' if ok else 'NOT compiled (see errors above)'}"
+
+
 def whole_process_parts(report: dict) -> dict[str, float]:
     """Where lsstlite's whole-process median goes, from the in-process figures of (a).
 
@@ -455,6 +480,8 @@ def print_report(report: dict) -> None:
     w(f"\nlsstlite benchmark - {meta['frame_kind']}: {meta['frame']}\n")
     w(f"{meta['cpus']} CPUs, Python {meta['python']}, median of {meta['repeat']} after a warm-up; "
       f"ratios from this run\n")
+    if meta.get("bytecode"):
+        w(f"lsstlite package {meta['bytecode']}\n")
 
     inproc = report["inprocess"]
     w("\n(a) in-process stages (ProcessFileTask, worker process)\n")
@@ -465,6 +492,10 @@ def print_report(report: dict) -> None:
         w(f"    {key:<36}{_fmt(inproc.get(key))}\n")
     if inproc.get("nsources") is not None:
         w(f"    sources (src, else icSrc)           {inproc['nsources']}\n")
+        per600 = measurement_per_600(inproc)
+        if per600 is not None:
+            w(f"    calibrate measurement               {per600 * inproc['nsources'] / 600:.1f} ms for "
+              f"{inproc['nsources']} sources = {per600:.1f} ms per 600\n")
     methods = inproc.get("methods", {})
     if methods:
         w("    @timeMethod records (task:method, median wall; the subtasks of run first)\n")
@@ -568,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "cpus": os.cpu_count(), "python": platform.python_version(),
                                  "machine": platform.platform(),
                                  "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
+        report["meta"]["bytecode"] = ensure_bytecode()
         print(f"benchmarking {frame} ({kind}), {args.repeat} repeats ...", flush=True)
 
         report["inprocess"] = ({"ok": False, "error": "skipped"} if "inprocess" in args.skip
@@ -620,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_first_run_s": cold.get("wall") if cold.get("ok") else None,
         "cold_run_says_compiling": report["numba_cache"].get("says_compiling")
         if cold.get("ok") else None,
+        "measurement_ms_per_600": measurement_per_600(report["inprocess"]),
     }
     report["targets"] = evaluate_targets(figures)
     report["whole_process_parts"] = whole_process_parts(report)
