@@ -177,7 +177,7 @@ class SourceDeblendTask(Task):
         boxes never touch, and a watershed's flooding order within one footprint does not
         depend on the others, so every parent gets the children of its own watershed.
         """
-        from skimage.segmentation import watershed
+        from lsstlite.kernels.watershed import watershed
 
         box = footprints.bbox[np.array([m[0] for m in members])].astype(np.int64)
         widths = box[:, 2] - box[:, 0] + 1
@@ -197,7 +197,7 @@ class SourceDeblendTask(Task):
                 first, first + hi - lo, dtype=np.int32)
             cuts.append((src, dst))
         flood *= np.float32(-sign)
-        regions = watershed(flood, markers=markers, mask=inside, connectivity=2)
+        regions = watershed(flood, markers, inside)
         for src, dst in cuts:
             np.copyto(out_labels[src], regions[dst], where=inside[dst])
         y, x = np.nonzero(inside)

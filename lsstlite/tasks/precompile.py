@@ -47,13 +47,10 @@ def _synthetic_exposure():
 
 def _footprints(exposure, threshold: float):
     """Footprints of the pixels above ``threshold``, found without the detection stage."""
-    from skimage.measure import label
-
-    from lsstlite.kernels.footprints import label_statistics
+    from lsstlite.kernels.footprints import label_8, label_statistics
     from lsstlite.meas.footprints import SourceFootprints
 
-    labels = label(exposure.image > threshold, connectivity=2).astype(np.int32)
-    n = int(labels.max())
+    labels, n = label_8(exposure.image > threshold)
     npix, bbox, peak, peak_x, peak_y = label_statistics(labels, n, exposure.image)
     return SourceFootprints(labels, np.arange(1, n + 1, dtype=np.int32), bbox.astype(np.int64),
                             npix, peak_x.astype(float), peak_y.astype(float), peak)
