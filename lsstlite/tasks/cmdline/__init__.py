@@ -1,6 +1,6 @@
 """Command-line tasks: `CmdLineTask`, its `ArgumentParser`, `TaskRunner` and output layout.
 
-Importing this package imports no heavy module (numba, sep, scikit-image, scipy), so ``-h`` and
+Importing this package imports no heavy module (numba, sep), so ``-h`` and
 ``--show`` answer fast.
 """
 
