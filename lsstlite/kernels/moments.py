@@ -4,9 +4,12 @@ Adaptive moments follow Bernstein & Jarvis (2002) as implemented in LSST's ``Sds
 elliptical Gaussian weight, started at ``Σw = [[1.5, 0], [0, 1.5]]`` on the input centroid, is
 replaced each iteration by ``(M⁻¹ − Σw⁻¹)⁻¹`` where ``M`` are the weighted moments, until the
 ellipticity and size converge; at convergence ``M = Σw / 2`` and ``Σw`` is the object's
-covariance for a Gaussian source. The Gaussian weight is evaluated with a multiplicative
-recurrence along each row (two multiplications per pixel, one ``exp`` per row) on exactly the
-pixels whose exponent ``½ dᵀ Σw⁻¹ d`` is at most 14.
+covariance for a Gaussian source. The Gaussian weight is zero where its exponent
+``½ dᵀ Σw⁻¹ d`` exceeds 14. In the iteration it is evaluated on the whole ±4σ box with
+multiplicative recurrences down the columns (two multiplications per pixel, a few ``exp`` per
+iteration, vectorised across the columns); a weight so elongated that the recurrences could
+underflow in the box's corners falls back to a recurrence along each row started by ``exp`` at
+the row's first pixel inside the cut. Both evaluate the same weight to rounding.
 
 Flag bits of `adaptive_moments` (``flags`` column, ``int32``):
 
@@ -62,86 +65,164 @@ _INITIAL_SIGMA2 = 1.5      # starting weight moments (pixels²)
 _SMALL_SIGMA2 = 0.25       # below this (or det < 0.0625) the weight is sampled on 4x4 sub-pixels
 _SMALL_DET = 0.0625
 _UNWEIGHTED_BAD_MOMENT = 1.0 / 12.0
+_MIN_WEIGHT = math.exp(-_MAX_EXPONENT)
+_MAX_GRID_EXPONENT = 600.0  # column recurrences only where every factor stays above exp(-600)
+_SUBSAMPLE = 4              # samples per pixel and axis for very small weights
+# widest box of the iteration and of the unweighted fallback (±4σ at σ² ≤ _MAX_SIGMA2, ends
+# rounded outwards), sub-sampled: the size of the scratch rows
+_MAX_COLUMNS = _SUBSAMPLE * (2 * int(math.ceil(4.0 * math.sqrt(_MAX_SIGMA2))) + 3)
 
 
 @njit(cache=True, nogil=True)
-def _weighted_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1):
+def _weighted_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample):
     """Σ W·I and its first/second moments about (xc, yc); W = exp(−½ dᵀ w d), exponent ≤ 14.
 
-    The weight along a row is a Gaussian in x, so it is advanced with the recurrence
-    W(x+1) = W(x)·r(x), r(x+1) = r(x)·exp(−w11).
+    With ``subsample`` (very small weights) each pixel is sampled at 4x4 points, offsets
+    (k − 1.5)/4, each of value I/16. The weight along a sample row is a Gaussian in x, so it is
+    started by ``exp`` at the row's first sample inside the cut and advanced with the recurrence
+    W(x+h) = W(x)·r(x), r(x+h) = r(x)·exp(−w11 h²), h the sample spacing.
     """
+    sub = _SUBSAMPLE if subsample else 1
+    h = 1.0 / sub
+    off = 0.5 * (sub - 1) * h
+    x0 = ix0 - off
+    jmax = sub * (ix1 - ix0 + 1) - 1
     s = 0.0
     sx = 0.0
     sy = 0.0
     sxx = 0.0
     sxy = 0.0
     syy = 0.0
-    q = math.exp(-w11)
+    q = math.exp(-w11 * h * h)
     cross = w22 - w12 * w12 / w11
     limit = 2.0 * _MAX_EXPONENT
     for iy in range(iy0, iy1 + 1):
-        dy = iy - yc
-        rem = limit - cross * dy * dy
-        if rem < 0.0:
-            continue
-        half = math.sqrt(rem / w11)
-        mid = xc - w12 * dy / w11
-        ixa = max(ix0, int(math.ceil(mid - half)))
-        ixb = min(ix1, int(math.floor(mid + half)))
-        if ixa > ixb:
-            continue
-        dx = ixa - xc
-        weight = math.exp(-0.5 * (w11 * dx * dx + 2.0 * w12 * dx * dy + w22 * dy * dy))
-        ratio = math.exp(-0.5 * (w11 * (2.0 * dx + 1.0) + 2.0 * w12 * dy))
-        rs = 0.0
-        rsx = 0.0
-        rsxx = 0.0
-        row = image[iy]
-        for ix in range(ixa, ixb + 1):
-            wv = weight * row[ix]
-            rs += wv
-            rsx += wv * dx
-            rsxx += wv * dx * dx
-            weight *= ratio
-            ratio *= q
-            dx += 1.0
-        s += rs
-        sx += rsx
-        sy += rs * dy
-        sxx += rsxx
-        sxy += rsx * dy
-        syy += rs * dy * dy
-    return s, sx, sy, sxx, sxy, syy
+        row = image[iy, ix0:ix1 + 1]
+        for k in range(sub):
+            dy = iy - yc + (k * h - off)
+            rem = limit - cross * dy * dy
+            if rem < 0.0:
+                continue
+            half = math.sqrt(rem / w11)
+            mid = xc - w12 * dy / w11
+            ja = max(0, int(math.ceil((mid - half - x0) * sub)))
+            jb = min(jmax, int(math.floor((mid + half - x0) * sub)))
+            if ja > jb:
+                continue
+            dx = x0 + ja * h - xc
+            weight = math.exp(-0.5 * (w11 * dx * dx + 2.0 * w12 * dx * dy + w22 * dy * dy))
+            ratio = math.exp(-0.5 * (w11 * (2.0 * dx + h) + 2.0 * w12 * dy) * h)
+            rs = 0.0
+            rsx = 0.0
+            rsxx = 0.0
+            for j in range(ja, jb + 1):
+                wv = weight * row[j // _SUBSAMPLE if subsample else j]
+                rs += wv
+                rsx += wv * dx
+                rsxx += wv * dx * dx
+                weight *= ratio
+                ratio *= q
+                dx += h
+            s += rs
+            sx += rsx
+            sy += rs * dy
+            sxx += rsxx
+            sxy += rsx * dy
+            syy += rs * dy * dy
+    scale = h * h
+    return s * scale, sx * scale, sy * scale, sxx * scale, sxy * scale, syy * scale
 
 
-@njit(cache=True, nogil=True)
-def _weighted_sums_subpixel(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1):
-    """As `_weighted_sums` for very small weights: each pixel sampled at 4x4 sub-pixel offsets."""
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample, work, vals):
+    """Σ W·I and its first/second moments about (xc, yc) over the whole box (LSST's weight).
+
+    W = exp(−½ dᵀ w d), zero where the exponent exceeds 14, on the samples of `_weighted_sums`
+    (with ``subsample``: 4x4 per pixel, each of value I/16). W is seeded along the box's first
+    sample row and carried down every column by W(y+h) = W(y)·C(x)·qⁿ, q = exp(−w22 h²), n the
+    sample row: two multiplications per sample, independent across the columns, so the row loop
+    vectorises. The sums are reassociated, which changes them only by rounding.
+
+    Returns ``(ok, s, sx, sy, sxx, sxy, syy)``; ``ok`` is False (sums zero) when an exponent of
+    these factors exceeds `_MAX_GRID_EXPONENT` in the box (a very elongated weight: a column's W
+    could underflow before it enters the ellipse) or the box is wider than the scratch arrays.
+    ``work`` (float64, 3 × `_MAX_COLUMNS`) and ``vals`` (float32, `_MAX_COLUMNS`) are scratch.
+    """
+    sub = _SUBSAMPLE if subsample else 1
+    h = 1.0 / sub
+    off = 0.5 * (sub - 1) * h
+    ncol = sub * (ix1 - ix0 + 1)
+    nrow = sub * (iy1 - iy0 + 1)
+    if ncol > vals.size:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    dx0 = ix0 - xc - off
+    dy0 = iy0 - yc - off
+    dx1 = dx0 + (ncol - 1) * h
+    dy1 = dy0 + (nrow - 1) * h
+    # the exponent is convex: its largest value in the box is at a corner; ln C is linear in x
+    big = w22 * h * h * nrow
+    for dx in (dx0, dx1):
+        big = max(big, abs(0.5 * (w22 * (2.0 * dy0 + h) + 2.0 * w12 * dx) * h))
+        for dy in (dy0, dy1):
+            big = max(big, 0.5 * (w11 * dx * dx + 2.0 * w12 * dx * dy + w22 * dy * dy))
+    if big > _MAX_GRID_EXPONENT:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    wgt = work[0, :ncol]
+    rat = work[1, :ncol]
+    dxs = work[2, :ncol]
+    # first sample row: W(x+h) = W(x)·r, r(x+h) = r(x)·exp(−w11 h²); C(x+h) = C(x)·exp(−w12 h²)
+    w = math.exp(-0.5 * (w11 * dx0 * dx0 + 2.0 * w12 * dx0 * dy0 + w22 * dy0 * dy0))
+    r = math.exp(-0.5 * (w11 * (2.0 * dx0 + h) + 2.0 * w12 * dy0) * h)
+    c = math.exp(-0.5 * (w22 * (2.0 * dy0 + h) + 2.0 * w12 * dx0) * h)
+    qx = math.exp(-w11 * h * h)
+    cx = math.exp(-w12 * h * h)
+    qy = math.exp(-w22 * h * h)
+    for j in range(ncol):
+        wgt[j] = w
+        rat[j] = c
+        dxs[j] = dx0 + j * h
+        w *= r
+        r *= qx
+        c *= cx
+    scale = h * h
     s = 0.0
     sx = 0.0
     sy = 0.0
     sxx = 0.0
     sxy = 0.0
     syy = 0.0
+    qn = 1.0
     for iy in range(iy0, iy1 + 1):
-        for ix in range(ix0, ix1 + 1):
-            val = image[iy, ix] / 16.0
-            for j in range(4):
-                dy = iy - yc + (j - 1.5) * 0.25
-                for i in range(4):
-                    dx = ix - xc + (i - 1.5) * 0.25
-                    expo = 0.5 * (w11 * dx * dx + 2.0 * w12 * dx * dy + w22 * dy * dy)
-                    if expo > _MAX_EXPONENT:
-                        continue
-                    wv = math.exp(-expo) * val
-                    s += wv
-                    sx += wv * dx
-                    sy += wv * dy
-                    sxx += wv * dx * dx
-                    sxy += wv * dx * dy
-                    syy += wv * dy * dy
-    return s, sx, sy, sxx, sxy, syy
+        if subsample:
+            row = image[iy, ix0:ix1 + 1]
+            for i in range(row.size):
+                v = row[i] * scale
+                for k in range(_SUBSAMPLE):
+                    vals[i * _SUBSAMPLE + k] = v
+            src = vals[:ncol]
+        else:
+            src = image[iy, ix0:ix1 + 1]
+        for k in range(sub):
+            dy = iy - yc + (k * h - off)
+            rs = 0.0
+            rsx = 0.0
+            rsxx = 0.0
+            for j in range(ncol):
+                wj = wgt[j]
+                wv = wj * src[j] if wj >= _MIN_WEIGHT else 0.0
+                dx = dxs[j]
+                rs += wv
+                rsx += wv * dx
+                rsxx += wv * dx * dx
+                wgt[j] = wj * (rat[j] * qn)
+            qn *= qy
+            s += rs
+            sx += rsx
+            sxx += rsxx
+            sy += rs * dy
+            sxy += rsx * dy
+            syy += rs * dy * dy
+    return True, s, sx, sy, sxx, sxy, syy
 
 
 @njit(cache=True, nogil=True)
@@ -154,9 +235,16 @@ def _box(xc, yc, s11, s22, nx, ny):
     return ix0, ix1, iy0, iy1
 
 
-@njit(cache=True, nogil=True)
-def _unweighted_moments(image, xc, yc, ix0, ix1, iy0, iy1):
-    """Unweighted central moments in the box; ok=False when the sum or moments are not positive."""
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _unweighted_moments(image, xc, yc, ix0, ix1, iy0, iy1, dxs):
+    """Unweighted central moments in the box; ok=False when the sum or moments are not positive.
+
+    The row sums are reassociated (vectorised), which changes them only by rounding. ``dxs``
+    (float64, at least the box width) is scratch.
+    """
+    ncol = ix1 - ix0 + 1
+    for j in range(ncol):
+        dxs[j] = ix0 + j - xc
     s = 0.0
     sx = 0.0
     sy = 0.0
@@ -165,15 +253,22 @@ def _unweighted_moments(image, xc, yc, ix0, ix1, iy0, iy1):
     syy = 0.0
     for iy in range(iy0, iy1 + 1):
         dy = iy - yc
-        for ix in range(ix0, ix1 + 1):
-            dx = ix - xc
-            v = image[iy, ix]
-            s += v
-            sx += v * dx
-            sy += v * dy
-            sxx += v * dx * dx
-            sxy += v * dx * dy
-            syy += v * dy * dy
+        row = image[iy, ix0:ix1 + 1]
+        rs = 0.0
+        rsx = 0.0
+        rsxx = 0.0
+        for j in range(ncol):
+            v = row[j]
+            dx = dxs[j]
+            rs += v
+            rsx += v * dx
+            rsxx += v * dx * dx
+        s += rs
+        sx += rsx
+        sxx += rsxx
+        sy += rs * dy
+        sxy += rsx * dy
+        syy += rs * dy * dy
     if not s > 0.0:
         return False, 0.0, 0.0, 0.0
     mx = sx / s
@@ -214,7 +309,8 @@ def _fisher_errors(amp, s11, s22, s12, var_b):
 
 
 @njit(cache=True, nogil=True)
-def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, out):
+def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, out, work,
+                  vals):
     """Adaptive moments of one source; fills out[0:12] and returns the flag bits."""
     ny, nx = image.shape
     s11 = _INITIAL_SIGMA2
@@ -246,12 +342,11 @@ def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, ou
         w11 = s22 / det
         w12 = -s12 / det
         w22 = s11 / det
-        if subpixel:
-            s, sx, sy, sxx, sxy, syy = _weighted_sums_subpixel(image, xc, yc, w11, w12, w22,
-                                                               ix0, ix1, iy0, iy1)
-        else:
-            s, sx, sy, sxx, sxy, syy = _weighted_sums(image, xc, yc, w11, w12, w22,
-                                                      ix0, ix1, iy0, iy1)
+        ok, s, sx, sy, sxx, sxy, syy = _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0,
+                                                  iy1, subpixel, work, vals)
+        if not ok:
+            s, sx, sy, sxx, sxy, syy = _weighted_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0,
+                                                      iy1, subpixel)
         if not s > 0.0:
             failed = True
             break
@@ -331,7 +426,7 @@ def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, ou
     m22 = 0.0
     m12 = 0.0
     if ix0 <= ix1 and iy0 <= iy1:
-        ok, m11, m22, m12 = _unweighted_moments(image, xc0, yc0, ix0, ix1, iy0, iy1)
+        ok, m11, m22, m12 = _unweighted_moments(image, xc0, yc0, ix0, ix1, iy0, iy1, work[2])
     if not ok:
         flags |= SHAPE_UNWEIGHTED_BAD
         m11 = _UNWEIGHTED_BAD_MOMENT
@@ -352,9 +447,11 @@ def _adaptive_moments(image, variance, xs, ys, max_iter, tol1, tol2, max_shift):
     n = xs.shape[0]
     out = np.empty((n, 12))
     flags = np.zeros(n, dtype=np.int32)
+    work = np.empty((3, _MAX_COLUMNS))
+    vals = np.empty(_MAX_COLUMNS, dtype=np.float32)
     for i in range(n):
         flags[i] = _adaptive_one(image, variance, xs[i], ys[i], max_iter, tol1, tol2, max_shift,
-                                 out[i])
+                                 out[i], work, vals)
     return out, flags
 
 
@@ -379,10 +476,8 @@ def _gaussian_flux(image, variance, xs, ys, xx, yy, xy):
         w11 = s22 / det
         w12 = -s12 / det
         w22 = s11 / det
-        if s11 < _SMALL_SIGMA2 or s22 < _SMALL_SIGMA2 or det < _SMALL_DET:
-            s = _weighted_sums_subpixel(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1)[0]
-        else:
-            s = _weighted_sums(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1)[0]
+        small = s11 < _SMALL_SIGMA2 or s22 < _SMALL_SIGMA2 or det < _SMALL_DET
+        s = _weighted_sums(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1, small)[0]
         flux[i] = 2.0 * s
         var_c = variance[jy, jx]
         err[i] = 2.0 * math.sqrt(var_c * math.pi * math.sqrt(det)) if var_c >= 0.0 else np.nan

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from lsstlite.kernels.moments import (
-    SHAPE_FAILURE, SHAPE_MAXITER, SHAPE_SHIFT, SHAPE_UNWEIGHTED, SHAPE_UNWEIGHTED_BAD,
-    GAUSSIAN_FLUX_FAILURE, adaptive_moments, adaptive_moments_stamp, gaussian_flux,
+    _MAX_COLUMNS, SHAPE_FAILURE, SHAPE_MAXITER, SHAPE_SHIFT, SHAPE_UNWEIGHTED,
+    SHAPE_UNWEIGHTED_BAD, GAUSSIAN_FLUX_FAILURE, _box, _grid_sums, _weighted_sums,
+    adaptive_moments, adaptive_moments_stamp, gaussian_flux,
 )
 
 
@@ -23,21 +24,42 @@ def gaussian_image(shape, sources):
     return img
 
 
+def weighted_samples(image, xc, yc, w, box, sub):
+    """Samples of a box, each pixel at sub x sub points (value I/sub^2), and their weights.
+
+    Returns (dx, dy, value, weight) on the sample grid; weight = exp(-t), t = 1/2 d^T w d,
+    zero where t > 14.
+    """
+    ix0, ix1, iy0, iy1 = box
+    offs = (np.arange(sub) - (sub - 1) / 2) / sub
+    xs = (np.arange(ix0, ix1 + 1)[:, None] + offs).ravel()
+    ys = (np.arange(iy0, iy1 + 1)[:, None] + offs).ravel()
+    dy, dx = np.meshgrid(ys - yc, xs - xc, indexing="ij")
+    value = np.repeat(np.repeat(image[iy0: iy1 + 1, ix0: ix1 + 1].astype(float), sub, 0), sub, 1)
+    t = 0.5 * (w[0, 0] * dx * dx + 2 * w[0, 1] * dx * dy + w[1, 1] * dy * dy)
+    return dx, dy, value / sub ** 2, np.where(t <= 14, np.exp(-np.minimum(t, 14.5)), 0.0)
+
+
 def reference_moments(image, x0, y0, max_iter=100, tol1=1e-5, tol2=1e-4, max_shift=2.0):
-    """Plain-numpy SdssShape iteration (per-pixel exp, explicit exponent cut)."""
+    """Plain-numpy SdssShape iteration (per-sample exp, explicit exponent cut).
+
+    Once the weight is very small (a variance below 0.25 or determinant below 0.0625) each
+    pixel is sampled at 4x4 points from then on.
+    """
     ny, nx = image.shape
     s = np.array([[1.5, 0.0], [0.0, 1.5]])
     xc, yc = x0, y0
     old = None
+    sub = 1
     for _ in range(max_iter):
+        if min(s[0, 0], s[1, 1]) < 0.25 or np.linalg.det(s) < 0.0625:
+            sub = 4
         rad = 4 * np.sqrt(max(s[0, 0], s[1, 1]))
         ix0, ix1 = max(0, int(np.floor(xc - rad))), min(nx - 1, int(np.ceil(xc + rad)))
         iy0, iy1 = max(0, int(np.floor(yc - rad))), min(ny - 1, int(np.ceil(yc + rad)))
-        yy, xx = np.mgrid[iy0: iy1 + 1, ix0: ix1 + 1].astype(float)
-        dx, dy = xx - xc, yy - yc
         w = np.linalg.inv(s)
-        expo = 0.5 * (w[0, 0] * dx * dx + 2 * w[0, 1] * dx * dy + w[1, 1] * dy * dy)
-        wgt = np.where(expo <= 14, np.exp(-expo), 0.0) * image[iy0: iy1 + 1, ix0: ix1 + 1]
+        dx, dy, value, weight = weighted_samples(image, xc, yc, w, (ix0, ix1, iy0, iy1), sub)
+        wgt = weight * value
         tot = wgt.sum()
         mx, my = (wgt * dx).sum() / tot, (wgt * dy).sum() / tot
         m = np.array([[(wgt * dx * dx).sum(), (wgt * dx * dy).sum()],
@@ -56,6 +78,17 @@ def reference_moments(image, x0, y0, max_iter=100, tol1=1e-5, tol2=1e-4, max_shi
         s = s_new
         xc, yc = xn, yn
     raise AssertionError("reference did not converge")
+
+
+def assert_matches_reference(image, truth):
+    """adaptive_moments of every source equals the numpy reference iteration to rounding."""
+    res = adaptive_moments(image, np.ones(image.shape, np.float32), np.round(truth[:, 0]),
+                           np.round(truth[:, 1]))
+    assert np.all(res.flags == 0)
+    for i, (x0, y0) in enumerate(np.round(truth[:, :2])):
+        ref = reference_moments(image.astype(float), x0, y0)
+        got = (res.xx[i], res.yy[i], res.xy[i], res.x[i], res.y[i], res.instFlux[i])
+        np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +126,67 @@ def test_matches_numpy_reference_on_noisy_image(star_field):
     img, sources = star_field
     rng = np.random.default_rng(11)
     noisy = (img + rng.normal(0, 0.3, img.shape)).astype(np.float32)
+    assert_matches_reference(noisy, np.array(sources))
+
+
+def test_tiny_sources_sampled_on_subpixels_match_reference():
+    """Sources narrower than a pixel drive the weight below 0.25 px^2: 4x4 sub-pixel samples."""
+    rng = np.random.default_rng(7)
+    sources = [(15 + 30 * j + rng.uniform(-0.5, 0.5), 15 + 30 * i + rng.uniform(-0.5, 0.5),
+                rng.uniform(0.15, 0.4), rng.uniform(0.15, 0.4), rng.uniform(-0.05, 0.05),
+                rng.uniform(500, 2000)) for i in range(3) for j in range(4)]
+    img = gaussian_image((90, 120), sources)
+    noisy = (img + rng.normal(0, 0.3, img.shape)).astype(np.float32)
     truth = np.array(sources)
-    res = adaptive_moments(noisy, np.ones(img.shape, np.float32), np.round(truth[:, 0]),
+    res = adaptive_moments(noisy, np.ones_like(noisy), np.round(truth[:, 0]),
                            np.round(truth[:, 1]))
-    for i, (x0, y0) in enumerate(np.round(truth[:, :2])):
-        ref = reference_moments(noisy.astype(float), x0, y0)
-        got = (res.xx[i], res.yy[i], res.xy[i], res.x[i], res.y[i], res.instFlux[i])
-        np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
+    assert np.sum(np.minimum(res.xx, res.yy) < 0.25) >= 3  # the sub-pixel path is exercised
+    assert_matches_reference(noisy, truth)
+
+
+def test_elongated_sources_match_reference():
+    """Axis ratio ~100: the column recurrences would underflow in the box corners, so the
+    iteration falls back to per-row recurrences started by exp; same moments as the reference."""
+    sources = [(40.3, 40.6, 50.0, 50.0, 49.5, 5000.0), (120.2, 40.1, 40.0, 40.0, -39.0, 5000.0)]
+    rng = np.random.default_rng(3)
+    img = gaussian_image((90, 170), sources)
+    noisy = (img + rng.normal(0, 0.3, img.shape)).astype(np.float32)
+    truth = np.array(sources)
+    assert_matches_reference(noisy, truth)
+    s11, s22, s12 = sources[0][2:5]
+    det = s11 * s22 - s12 * s12
+    box = _box(40.3, 40.6, s11, s22, 170, 90)
+    ok = _grid_sums(noisy, 40.3, 40.6, s22 / det, -s12 / det, s11 / det, *box, False,
+                    np.empty((3, _MAX_COLUMNS)), np.empty(_MAX_COLUMNS, np.float32))[0]
+    assert not ok
+
+
+@pytest.mark.parametrize("subsample", [False, True])
+def test_weight_sums_match_numpy(subsample):
+    """Both weight evaluations (column and row recurrences) against per-sample exp."""
+    rng = np.random.default_rng(21 + subsample)
+    image = rng.normal(5.0, 2.0, (300, 320)).astype(np.float32)
+    work = np.empty((3, _MAX_COLUMNS))
+    vals = np.empty(_MAX_COLUMNS, np.float32)
+    shapes = [(1.5, 1.5, 0.0), (3.3, 2.9, 0.4), (10.0, 6.0, -2.0), (0.2, 0.15, 0.05),
+              (0.1, 2.0, 0.3), (120.0, 80.0, 30.0), (850.0, 700.0, -200.0), (30.0, 4.0, 9.0)]
+    for s11, s22, s12 in shapes:
+        xc, yc = rng.uniform(150, 170), rng.uniform(140, 160)
+        det = s11 * s22 - s12 * s12
+        w = np.linalg.inv([[s11, s12], [s12, s22]])
+        box = _box(xc, yc, s11, s22, image.shape[1], image.shape[0])
+        dx, dy, value, weight = weighted_samples(image, xc, yc, w, box, 4 if subsample else 1)
+        wv = weight * value
+        ref = np.array([wv.sum(), (wv * dx).sum(), (wv * dy).sum(), (wv * dx * dx).sum(),
+                        (wv * dx * dy).sum(), (wv * dy * dy).sum()])
+        extent = max(box[1] - box[0], box[3] - box[2])
+        scale = (weight * np.abs(value)).sum() * np.array([1, extent, extent] + [extent ** 2] * 3)
+        args = (image, xc, yc, s22 / det, -s12 / det, s11 / det, *box)
+        ok, *grid = _grid_sums(*args, subsample, work, vals)
+        assert ok
+        rows = _weighted_sums(*args, subsample)
+        for got in (grid, rows):
+            assert np.all(np.abs(np.array(got) - ref) <= 1e-11 * scale), (s11, s22, s12)
 
 
 def test_gaussian_flux_matches_numpy_reference(star_field):
@@ -194,9 +281,17 @@ def test_input_validation():
 
 
 def test_divergent_weight_stops_as_unweighted_failure():
-    from lsstlite.kernels.moments import SHAPE_UNWEIGHTED, adaptive_moments
-
-    image = np.full((600, 600), 10.0, np.float32)  # a plateau: the weight grows without end
+    # a plateau with a slight slope: the weight grows without end
+    yy, xx = np.mgrid[:600, :600].astype(float)
+    image = (10.0 + 0.001 * (xx - 300) + 0.0005 * (yy - 300)).astype(np.float32)
     res = adaptive_moments(image, np.ones_like(image), [300.0], [300.0])
-    assert res.flags[0] & SHAPE_UNWEIGHTED
-    assert np.isfinite(res.xx[0]) and res.xx[0] < 241**2 / 12 + 1  # the capped +-120 px box
+    assert res.flags[0] == SHAPE_FAILURE | SHAPE_UNWEIGHTED
+    # unweighted central moments of the capped +-120 px box around the input centroid
+    box = image[180:421, 180:421].astype(float)
+    yy, xx = np.mgrid[-120:121, -120:121].astype(float)
+    tot = box.sum()
+    mx, my = (box * xx).sum() / tot, (box * yy).sum() / tot
+    ref = ((box * xx * xx).sum() / tot - mx * mx, (box * yy * yy).sum() / tot - my * my,
+           (box * xx * yy).sum() / tot - mx * my)
+    np.testing.assert_allclose((res.xx[0], res.yy[0]), ref[:2], rtol=1e-9)
+    assert res.xy[0] == pytest.approx(ref[2], abs=1e-9 * ref[0])
