@@ -5,11 +5,11 @@ elliptical Gaussian weight, started at ``Σw = [[1.5, 0], [0, 1.5]]`` on the inp
 replaced each iteration by ``(M⁻¹ − Σw⁻¹)⁻¹`` where ``M`` are the weighted moments, until the
 ellipticity and size converge; at convergence ``M = Σw / 2`` and ``Σw`` is the object's
 covariance for a Gaussian source. The Gaussian weight is zero where its exponent
-``½ dᵀ Σw⁻¹ d`` exceeds 14. In the iteration it is evaluated on the whole ±4σ box with
-multiplicative recurrences down the columns (two multiplications per pixel, a few ``exp`` per
-iteration, vectorised across the columns); a weight so elongated that the recurrences could
-underflow in the box's corners falls back to a recurrence along each row started by ``exp`` at
-the row's first pixel inside the cut. Both evaluate the same weight to rounding.
+``½ dᵀ Σw⁻¹ d`` exceeds 14. In the iteration and in `gaussian_flux` it is evaluated on the whole
+±4σ box with multiplicative recurrences down the columns (two multiplications per pixel, a few
+``exp`` per box, vectorised across the columns); a weight so elongated that the recurrences
+could underflow in the box's corners falls back to a recurrence along each row started by ``exp``
+at the row's first pixel inside the cut. Both evaluate the same weight to rounding.
 
 Flag bits of `adaptive_moments` (``flags`` column, ``int32``):
 
@@ -134,7 +134,8 @@ def _weighted_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample):
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc"})
-def _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample, work, vals):
+def _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample, moments, work,
+               vals):
     """Σ W·I and its first/second moments about (xc, yc) over the whole box (LSST's weight).
 
     W = exp(−½ dᵀ w d), zero where the exponent exceeds 14, on the samples of `_weighted_sums`
@@ -146,7 +147,8 @@ def _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample, work
     Returns ``(ok, s, sx, sy, sxx, sxy, syy)``; ``ok`` is False (sums zero) when an exponent of
     these factors exceeds `_MAX_GRID_EXPONENT` in the box (a very elongated weight: a column's W
     could underflow before it enters the ellipse) or the box is wider than the scratch arrays.
-    ``work`` (float64, 3 × `_MAX_COLUMNS`) and ``vals`` (float32, `_MAX_COLUMNS`) are scratch.
+    Without ``moments`` only ``s`` is summed (the others are zero). ``work`` (float64, 3 × the
+    box's sample width or more) and ``vals`` (float32, as wide) are scratch.
     """
     sub = _SUBSAMPLE if subsample else 1
     h = 1.0 / sub
@@ -210,18 +212,20 @@ def _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0, iy1, subsample, work
             for j in range(ncol):
                 wj = wgt[j]
                 wv = wj * src[j] if wj >= _MIN_WEIGHT else 0.0
-                dx = dxs[j]
                 rs += wv
-                rsx += wv * dx
-                rsxx += wv * dx * dx
+                if moments:
+                    dx = dxs[j]
+                    rsx += wv * dx
+                    rsxx += wv * dx * dx
                 wgt[j] = wj * (rat[j] * qn)
             qn *= qy
             s += rs
-            sx += rsx
-            sxx += rsxx
-            sy += rs * dy
-            sxy += rsx * dy
-            syy += rs * dy * dy
+            if moments:
+                sx += rsx
+                sxx += rsxx
+                sy += rs * dy
+                sxy += rsx * dy
+                syy += rs * dy * dy
     return True, s, sx, sy, sxx, sxy, syy
 
 
@@ -343,7 +347,7 @@ def _adaptive_one(image, variance, xc0, yc0, max_iter, tol1, tol2, max_shift, ou
         w12 = -s12 / det
         w22 = s11 / det
         ok, s, sx, sy, sxx, sxy, syy = _grid_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0,
-                                                  iy1, subpixel, work, vals)
+                                                  iy1, subpixel, True, work, vals)
         if not ok:
             s, sx, sy, sxx, sxy, syy = _weighted_sums(image, xc, yc, w11, w12, w22, ix0, ix1, iy0,
                                                       iy1, subpixel)
@@ -462,6 +466,9 @@ def _gaussian_flux(image, variance, xs, ys, xx, yy, xy):
     flux = np.full(n, np.nan)
     err = np.full(n, np.nan)
     flags = np.zeros(n, dtype=np.int32)
+    # scratch rows as wide as the image's samples: no box is too wide for the column recurrences
+    work = np.empty((3, _SUBSAMPLE * nx))
+    vals = np.empty(_SUBSAMPLE * nx, dtype=np.float32)
     for i in range(n):
         s11 = xx[i]
         s22 = yy[i]
@@ -477,7 +484,10 @@ def _gaussian_flux(image, variance, xs, ys, xx, yy, xy):
         w12 = -s12 / det
         w22 = s11 / det
         small = s11 < _SMALL_SIGMA2 or s22 < _SMALL_SIGMA2 or det < _SMALL_DET
-        s = _weighted_sums(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1, small)[0]
+        ok, s = _grid_sums(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1, small, False,
+                           work, vals)[:2]
+        if not ok:
+            s = _weighted_sums(image, xs[i], ys[i], w11, w12, w22, ix0, ix1, iy0, iy1, small)[0]
         flux[i] = 2.0 * s
         var_c = variance[jy, jx]
         err[i] = 2.0 * math.sqrt(var_c * math.pi * math.sqrt(det)) if var_c >= 0.0 else np.nan

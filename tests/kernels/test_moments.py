@@ -156,7 +156,7 @@ def test_elongated_sources_match_reference():
     s11, s22, s12 = sources[0][2:5]
     det = s11 * s22 - s12 * s12
     box = _box(40.3, 40.6, s11, s22, 170, 90)
-    ok = _grid_sums(noisy, 40.3, 40.6, s22 / det, -s12 / det, s11 / det, *box, False,
+    ok = _grid_sums(noisy, 40.3, 40.6, s22 / det, -s12 / det, s11 / det, *box, False, True,
                     np.empty((3, _MAX_COLUMNS)), np.empty(_MAX_COLUMNS, np.float32))[0]
     assert not ok
 
@@ -182,11 +182,23 @@ def test_weight_sums_match_numpy(subsample):
         extent = max(box[1] - box[0], box[3] - box[2])
         scale = (weight * np.abs(value)).sum() * np.array([1, extent, extent] + [extent ** 2] * 3)
         args = (image, xc, yc, s22 / det, -s12 / det, s11 / det, *box)
-        ok, *grid = _grid_sums(*args, subsample, work, vals)
+        ok, *grid = _grid_sums(*args, subsample, True, work, vals)
         assert ok
         rows = _weighted_sums(*args, subsample)
         for got in (grid, rows):
             assert np.all(np.abs(np.array(got) - ref) <= 1e-11 * scale), (s11, s22, s12)
+        # without the moments only the sum: the same sum to rounding, the moments left zero
+        ok, *flux_only = _grid_sums(*args, subsample, False, work, vals)
+        assert ok and flux_only[1:] == [0.0] * 5
+        assert abs(flux_only[0] - ref[0]) <= 1e-11 * scale[0], (s11, s22, s12)
+
+
+# Gaussian-flux weights: round, elliptical, tilted, large (σ² ~ 1000-2500 px², as the flagged
+# slot shapes of big sources), sub-sampled (tiny) and so elongated that the column recurrences
+# are refused (per-row recurrences)
+FLUX_SHAPES = [(3.0, 3.0, 0.0), (3.0, 4.0, 0.5), (9.0, 2.5, 0.0), (6.0, 3.0, 2.2),
+               (40.0, 25.0, -12.0), (1200.0, 900.0, 300.0), (2500.0, 1800.0, -600.0),
+               (0.2, 0.3, 0.02), (50.0, 50.0, 49.5)]
 
 
 def test_gaussian_flux_matches_numpy_reference(star_field):
@@ -195,19 +207,30 @@ def test_gaussian_flux_matches_numpy_reference(star_field):
     rng = np.random.default_rng(3)
     noisy = (img + rng.normal(0, 0.3, img.shape)).astype(np.float32)
     var = np.full(img.shape, 0.09, np.float32)
-    gf = gaussian_flux(noisy, var, truth[:, 0], truth[:, 1], 3.0, 4.0, 0.5)
-    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]].astype(float)
-    w = np.linalg.inv([[3.0, 0.5], [0.5, 4.0]])
-    rad = 4 * 2.0
-    for i, (x0, y0) in enumerate(truth[:, :2]):
-        dx, dy = xx - x0, yy - y0
-        box = (xx >= np.floor(x0 - rad)) & (xx <= np.ceil(x0 + rad)) \
-            & (yy >= np.floor(y0 - rad)) & (yy <= np.ceil(y0 + rad))
-        expo = 0.5 * (w[0, 0] * dx * dx + 2 * w[0, 1] * dx * dy + w[1, 1] * dy * dy)
-        ref = 2 * np.sum(np.where(box & (expo <= 14), np.exp(-expo), 0) * noisy)
-        assert gf.instFlux[i] == pytest.approx(ref, rel=1e-9, abs=1e-9)
-    det = 3.0 * 4.0 - 0.25
-    np.testing.assert_allclose(gf.instFluxErr, 2 * np.sqrt(0.09 * np.pi * np.sqrt(det)), rtol=1e-6)
+    ny, nx = img.shape
+    shapes = np.array([FLUX_SHAPES[i % len(FLUX_SHAPES)] for i in range(len(truth))])
+    gf = gaussian_flux(noisy, var, truth[:, 0], truth[:, 1], *shapes.T)
+    assert np.all(gf.flags == 0)
+    work = np.empty((3, 4 * nx))
+    vals = np.empty(4 * nx, np.float32)
+    grid_used = []
+    for i, ((x0, y0), (s11, s22, s12)) in enumerate(zip(truth[:, :2], shapes)):
+        rad = 4 * np.sqrt(max(s11, s22))
+        box = (max(0, int(np.floor(x0 - rad))), min(nx - 1, int(np.ceil(x0 + rad))),
+               max(0, int(np.floor(y0 - rad))), min(ny - 1, int(np.ceil(y0 + rad))))
+        det = s11 * s22 - s12 * s12
+        small = min(s11, s22) < 0.25 or det < 0.0625
+        w = np.linalg.inv([[s11, s12], [s12, s22]])
+        _, _, value, weight = weighted_samples(noisy, x0, y0, w, box, 4 if small else 1)
+        ref = 2 * np.sum(weight * value)
+        scale = 2 * np.sum(weight * np.abs(value))
+        assert abs(gf.instFlux[i] - ref) <= 1e-11 * scale, (s11, s22, s12)
+        np.testing.assert_allclose(gf.instFluxErr[i], 2 * np.sqrt(0.09 * np.pi * np.sqrt(det)),
+                                   rtol=1e-6)
+        grid_used.append(_grid_sums(noisy, x0, y0, s22 / det, -s12 / det, s11 / det, *box,
+                                    small, False, work, vals)[0])
+    # both weight evaluations are exercised: column recurrences and the per-row fallback
+    assert any(grid_used) and not all(grid_used)
 
 
 def test_error_pulls_monte_carlo():
