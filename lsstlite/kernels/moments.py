@@ -45,6 +45,7 @@ import numpy as np
 from numba import njit
 
 from lsstlite.kernels._measure_inputs import as_image, as_per_source, as_positions
+from lsstlite.kernels.linalg import invert
 
 __all__ = [
     "SHAPE_FAILURE", "SHAPE_UNWEIGHTED_BAD", "SHAPE_UNWEIGHTED", "SHAPE_SHIFT", "SHAPE_MAXITER",
@@ -304,7 +305,7 @@ def _fisher_errors(amp, s11, s22, s12, var_b):
     for i in range(4):
         for j in range(i):
             fish[i, j] = fish[j, i]
-    cov = np.linalg.inv(fish)
+    cov = invert(fish)
     norm = 2.0 * math.pi * math.sqrt(det)
     # position: Fisher of a Gaussian model in (x0, y0) is A² π √D Σ⁻¹ / (2 σ_b²)
     pos = 2.0 * var_b / (amp * amp * math.pi * math.sqrt(det))
