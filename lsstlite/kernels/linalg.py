@@ -7,6 +7,8 @@ partial pivoting is exact enough for such well-scaled matrices.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -28,29 +30,35 @@ def invert(matrix: np.ndarray) -> np.ndarray:
         All NaN when ``matrix`` is singular (a zero pivot) or holds non-finite values.
     """
     n = matrix.shape[0]
-    work = matrix.copy()
-    inverse = np.eye(n)
+    work = np.empty((n, n))
+    inverse = np.empty((n, n))
+    for i in range(n):
+        for k in range(n):
+            work[i, k] = matrix[i, k]
+            inverse[i, k] = 1.0 if i == k else 0.0
     for col in range(n):
         pivot = col
         for row in range(col + 1, n):
             if abs(work[row, col]) > abs(work[pivot, col]):
                 pivot = row
         scale = work[pivot, col]
-        if not (scale != 0.0 and np.isfinite(scale)):
-            inverse[:, :] = np.nan
+        if not (scale != 0.0 and abs(scale) < math.inf):  # a zero, infinite or NaN pivot
+            for i in range(n):
+                for k in range(n):
+                    inverse[i, k] = math.nan
             return inverse
-        if pivot != col:
-            for k in range(n):
-                work[col, k], work[pivot, k] = work[pivot, k], work[col, k]
-                inverse[col, k], inverse[pivot, k] = inverse[pivot, k], inverse[col, k]
         for k in range(n):
-            work[col, k] /= scale
-            inverse[col, k] /= scale
+            a = work[col, k]
+            b = inverse[col, k]
+            work[col, k] = work[pivot, k] / scale
+            inverse[col, k] = inverse[pivot, k] / scale
+            if pivot != col:
+                work[pivot, k] = a
+                inverse[pivot, k] = b
         for row in range(n):
-            if row != col:
-                factor = work[row, col]
-                if factor != 0.0:
-                    for k in range(n):
-                        work[row, k] -= factor * work[col, k]
-                        inverse[row, k] -= factor * inverse[col, k]
+            factor = work[row, col]
+            if row != col and factor != 0.0:
+                for k in range(n):
+                    work[row, k] -= factor * work[col, k]
+                    inverse[row, k] -= factor * inverse[col, k]
     return inverse
