@@ -69,7 +69,9 @@ def _sinc_coefficients_cached(radius: float) -> np.ndarray:
     k = np.hypot(freq[None, :], freq[:, None])
     transform = np.empty_like(k)
     nonzero = k > 0
-    transform[nonzero] = radius * _bessel_j1(2 * np.pi * radius * k[nonzero]) / k[nonzero]
+    # k takes each value up to 8 times on the grid (its symmetries): J1 once per distinct value
+    distinct, where = np.unique(k[nonzero], return_inverse=True)
+    transform[nonzero] = radius * _bessel_j1(2 * np.pi * radius * distinct)[where] / k[nonzero]
     transform[~nonzero] = np.pi * radius * radius
     coeffs = np.fft.fftshift(np.fft.ifft2(transform).real)
     coeffs.setflags(write=False)
