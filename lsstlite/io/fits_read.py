@@ -82,11 +82,14 @@ def _native(values: np.ndarray, letter: str) -> np.ndarray:
     return values.astype(values.dtype.newbyteorder("="))
 
 
-def _scaled(values, header: fits.Header, index: int):
+def _scaling(header: fits.Header, index: int) -> tuple[float, float] | None:
+    """(TSCALn, TZEROn) of column ``index``, or None when the column is not scaled."""
     scale, zero = header.get(f"TSCAL{index}", 1), header.get(f"TZERO{index}", 0)
-    if scale == 1 and zero == 0:
-        return values
-    return values * np.float64(scale) + np.float64(zero)
+    return None if scale == 1 and zero == 0 else (np.float64(scale), np.float64(zero))
+
+
+def _scaled(values, scaling: tuple[float, float] | None):
+    return values if scaling is None else values * scaling[0] + scaling[1]
 
 
 def _table_columns(header: fits.Header, data: memoryview, heap: memoryview,
@@ -112,17 +115,18 @@ def _table_columns(header: fits.Header, data: memoryview, heap: memoryview,
     columns = {}
     for i, name, letter, _, heap_letter in layout:
         values = rows[f"f{i}"]
+        scaling = _scaling(header, i)
         if letter in "PQ":
             element = np.dtype(_TYPES[heap_letter] if heap_letter != "A" else "S1")
             columns[name] = [_scaled(_native(np.frombuffer(heap, dtype=element, count=int(n),
-                                                           offset=int(off)), heap_letter), header, i)
+                                                           offset=int(off)), heap_letter), scaling)
                              for n, off in values]
             continue
         tdim = header.get(f"TDIM{i}")
         if tdim and letter != "A":
             shape = tuple(int(d) for d in str(tdim).strip("() ").split(","))[::-1]
             values = values.reshape((nrows, *shape))
-        columns[name] = _scaled(_native(values, letter), header, i)
+        columns[name] = _scaled(_native(values, letter), scaling)
     return columns
 
 
