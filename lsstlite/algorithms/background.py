@@ -321,53 +321,53 @@ class BackgroundModel:
         tv = C.chebvander(v, self.approxOrderY)  # (height, oy+1)
         return tv @ self.coefficients, tu.T
 
-    def to_hdus(self, extname_prefix: str = "BKGD") -> list:
-        """FITS image HDUs holding the model exactly (see `from_hdus`).
+    def to_fits_bytes(self, extname_prefix: str = "BKGD") -> bytes:
+        """The FITS image extensions holding the model exactly (see `from_hdus`), as bytes.
 
         HDUs: ``<prefix>_VALUES`` (cell values, float64, with every parameter as a header
         key), ``<prefix>_VARIANCE``, ``<prefix>_STDEV``, ``<prefix>_NPIX``, ``<prefix>_XEDGES``,
-        ``<prefix>_YEDGES`` and, for the Chebyshev model, ``<prefix>_CHEBYSHEV``.
+        ``<prefix>_YEDGES`` and, for the Chebyshev model, ``<prefix>_CHEBYSHEV``. Write them
+        after a primary HDU (`lsstlite.io.fits_write.write_fits_file`).
         """
-        from astropy.io import fits
+        from lsstlite.io.fits_write import card, image_hdu
 
-        hdr = fits.Header()
-        hdr["BKGVER"] = (_FORMAT_VERSION, "lsstlite background format version")
-        hdr["WIDTH"] = (self.width, "fitted image width [pixel]")
-        hdr["HEIGHT"] = (self.height, "fitted image height [pixel]")
-        hdr["BINSIZEX"] = (self.binSizeX, "requested cell width [pixel]")
-        hdr["BINSIZEY"] = (self.binSizeY, "requested cell height [pixel]")
-        hdr["NX"] = (self.nx, "number of cells along x")
-        hdr["NY"] = (self.ny, "number of cells along y")
-        hdr["STATISTC"] = (self.statistic, "per-cell statistic")
-        hdr["USEAPPRX"] = (bool(self.useApprox), "Chebyshev approximation (else interpolation)")
-        hdr["ALGORTHM"] = (self.algorithm, "interpolation style requested")
-        hdr["INTERPX"] = (self.interpStyleX, "interpolation style used along x")
-        hdr["INTERPY"] = (self.interpStyleY, "interpolation style used along y")
-        hdr["ORDERX"] = (self.approxOrderX, "Chebyshev order used along x")
-        hdr["ORDERY"] = (self.approxOrderY, "Chebyshev order used along y")
-        hdr["UNDRSAMP"] = (self.undersampleStyle, "undersample style")
-        hdr["WEIGHTNG"] = (bool(self.weighting), "inverse-variance weighted fit")
-        hdr["IGNMASK"] = (int(self.ignoredMask), "mask bits ignored")
-        hdr["NSIGCLIP"] = (float(self.numSigmaClip), "MEANCLIP clipping sigma")
-        hdr["NITER"] = (int(self.numIter), "MEANCLIP iterations")
-        hdr["BGMEAN"] = (self.mean, "mean of the cell values")
-        hdr["BGVAR"] = (self.variance, "mean clipped pixel variance of the cells")
-        hdus = [
-            fits.ImageHDU(self.values.astype(np.float64), header=hdr, name=f"{extname_prefix}_VALUES"),
-            fits.ImageHDU(self.variances.astype(np.float64), name=f"{extname_prefix}_VARIANCE"),
-            fits.ImageHDU(self.stdevs.astype(np.float64), name=f"{extname_prefix}_STDEV"),
-            fits.ImageHDU(self.npix.astype(np.int64), name=f"{extname_prefix}_NPIX"),
-            fits.ImageHDU(self.x_edges.astype(np.int64), name=f"{extname_prefix}_XEDGES"),
-            fits.ImageHDU(self.y_edges.astype(np.int64), name=f"{extname_prefix}_YEDGES"),
+        cards = [
+            card("BKGVER", _FORMAT_VERSION, "lsstlite background format version"),
+            card("WIDTH", self.width, "fitted image width [pixel]"),
+            card("HEIGHT", self.height, "fitted image height [pixel]"),
+            card("BINSIZEX", self.binSizeX, "requested cell width [pixel]"),
+            card("BINSIZEY", self.binSizeY, "requested cell height [pixel]"),
+            card("NX", self.nx, "number of cells along x"),
+            card("NY", self.ny, "number of cells along y"),
+            card("STATISTC", self.statistic, "per-cell statistic"),
+            card("USEAPPRX", bool(self.useApprox), "Chebyshev approximation (else interpolation)"),
+            card("ALGORTHM", self.algorithm, "interpolation style requested"),
+            card("INTERPX", self.interpStyleX, "interpolation style used along x"),
+            card("INTERPY", self.interpStyleY, "interpolation style used along y"),
+            card("ORDERX", self.approxOrderX, "Chebyshev order used along x"),
+            card("ORDERY", self.approxOrderY, "Chebyshev order used along y"),
+            card("UNDRSAMP", self.undersampleStyle, "undersample style"),
+            card("WEIGHTNG", bool(self.weighting), "inverse-variance weighted fit"),
+            card("IGNMASK", int(self.ignoredMask), "mask bits ignored"),
+            card("NSIGCLIP", float(self.numSigmaClip), "MEANCLIP clipping sigma"),
+            card("NITER", int(self.numIter), "MEANCLIP iterations"),
+            card("BGMEAN", self.mean, "mean of the cell values"),
+            card("BGVAR", self.variance, "mean clipped pixel variance of the cells"),
         ]
+        planes = [("VALUES", self.values.astype(np.float64), cards),
+                  ("VARIANCE", self.variances.astype(np.float64), ()),
+                  ("STDEV", self.stdevs.astype(np.float64), ()),
+                  ("NPIX", self.npix.astype(np.int64), ()),
+                  ("XEDGES", self.x_edges.astype(np.int64), ()),
+                  ("YEDGES", self.y_edges.astype(np.int64), ())]
         if self.coefficients is not None:
-            hdus.append(fits.ImageHDU(self.coefficients.astype(np.float64),
-                                      name=f"{extname_prefix}_CHEBYSHEV"))
-        return hdus
+            planes.append(("CHEBYSHEV", self.coefficients.astype(np.float64), ()))
+        return b"".join(buffer for suffix, data, extra in planes
+                        for buffer in image_hdu(data, f"{extname_prefix}_{suffix}", extra))
 
     @classmethod
     def from_hdus(cls, hdus, extname_prefix: str = "BKGD") -> BackgroundModel:
-        """Rebuild a model written by `to_hdus` (a list of HDUs or an ``HDUList``)."""
+        """Rebuild a model written by `to_fits_bytes` (a list of astropy HDUs or an ``HDUList``)."""
         by_name = {h.name: h for h in hdus if h.name.startswith(f"{extname_prefix}_")}
         name = f"{extname_prefix}_VALUES"
         if name not in by_name:

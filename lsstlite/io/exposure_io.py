@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 
 import numpy as np
 from astropy.io import fits
 
 from ..image import Exposure, MaskPlanes, PhotoCalib, Psf
-from ..image.cards import exact_float_card
-from .atomic import atomic_write_fits
 from .errors import ImageReadError
 from .fits_image import (is_structural_key, is_wcs_key, metadata_from_header,
                          open_fits, wcs_from_header, wcs_to_header)
+from .fits_write import astropy_hdus_bytes, card, image_hdu, write_fits_file
 
 _PLANES = ("IMAGE", "MASK", "VARIANCE")
 #: Primary-header keys owned by the writer (not copied from/to `Exposure.metadata`).
@@ -35,22 +33,11 @@ _RESERVED = {"FILTER", "PHOTCALI", "PHOTCERR", "FLUXMAG0", "FLUXMAG0ERR", "MAGZE
 _MP_KEY = re.compile(r"^MP_(.+)$")
 
 
-def _mask_plane_card_key(name: str) -> str:
-    key = f"MP_{name}"
-    return key if len(key) <= 8 else f"HIERARCH {key}"
-
-
-def _image_hdu(data: np.ndarray, extname: str, wcs_header: fits.Header | None) -> fits.ImageHDU:
-    header = fits.Header()
-    header["EXTTYPE"] = (extname, "lsst afw image plane")
-    header["INHERIT"] = (True, "inherit the primary header")
-    if wcs_header is not None:
-        header.extend(wcs_header)
-    return fits.ImageHDU(data, header=header, name=extname)
-
-
 def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
     """Write ``exposure`` as a calexp-style MEF, atomically.
+
+    The headers and pixels are written directly (`lsstlite.io.fits_write`); only the PSF's
+    HDUs go through astropy.
 
     Parameters
     ----------
@@ -58,33 +45,31 @@ def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
     path : str or path-like
         Destination (its directory is created if needed).
     """
-    # the primary header is built as one card list: appending card by card re-indexes the
-    # header each time
-    cards = list(fits.PrimaryHDU().header.cards)
-    cards += [card for card in exposure.metadata.cards if card.keyword and not (
-        is_structural_key(card.keyword) or is_wcs_key(card.keyword) or card.keyword in _RESERVED)]
+    cards = [c.image for c in exposure.metadata.cards if c.keyword and not (
+        is_structural_key(c.keyword) or is_wcs_key(c.keyword) or c.keyword in _RESERVED)]
     if exposure.filterName is not None:
-        cards.append(fits.Card("FILTER", exposure.filterName, "filter / band"))
+        cards.append(card("FILTER", exposure.filterName, "filter / band"))
     calib = exposure.photoCalib
     if calib is not None:
-        cards.append(exact_float_card("PHOTCALI", calib.calibrationMean, "nJy per count"))
-        cards.append(exact_float_card("PHOTCERR", calib.calibrationErr, "error of PHOTCALI, nJy per count"))
-        cards.append(exact_float_card("FLUXMAG0", calib.fluxMag0, "counts of an AB mag 0 source"))
-        cards.append(exact_float_card("MAGZERO", calib.zeroPoint, "AB magnitude of 1 count"))
+        cards.append(card("PHOTCALI", calib.calibrationMean, "nJy per count"))
+        cards.append(card("PHOTCERR", calib.calibrationErr, "error of PHOTCALI, nJy per count"))
+        cards.append(card("FLUXMAG0", calib.fluxMag0, "counts of an AB mag 0 source"))
+        cards.append(card("MAGZERO", calib.zeroPoint, "AB magnitude of 1 count"))
     psf_hdus = [] if exposure.psf is None else list(exposure.psf.to_hdus())
     if psf_hdus:
-        cards.append(fits.Card("PSFHDU", 1 + len(_PLANES), "0-based index of the first PSF HDU"))
-        cards.append(fits.Card("PSFNHDU", len(psf_hdus), "number of PSF HDUs"))
-    primary = fits.PrimaryHDU(header=fits.Header(cards))
-    wcs_header = None if exposure.wcs is None else wcs_to_header(exposure.wcs)
-    image = _image_hdu(exposure.image, "IMAGE", wcs_header)
-    mask = _image_hdu(exposure.mask, "MASK", wcs_header)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-        for name, bit in exposure.planes.items():
-            mask.header[_mask_plane_card_key(name)] = bit
-    variance = _image_hdu(exposure.variance, "VARIANCE", wcs_header)
-    atomic_write_fits(fits.HDUList([primary, image, mask, variance, *psf_hdus]), path)
+        cards.append(card("PSFHDU", 1 + len(_PLANES), "0-based index of the first PSF HDU"))
+        cards.append(card("PSFNHDU", len(psf_hdus), "number of PSF HDUs"))
+    wcs_cards = [] if exposure.wcs is None else [c.image for c in wcs_to_header(exposure.wcs).cards]
+    plane_cards = [card(f"MP_{name}", bit) for name, bit in exposure.planes.items()]
+    buffers = image_hdu(None, cards=cards, primary=True)
+    for name, data, extra in (("IMAGE", exposure.image, ()), ("MASK", exposure.mask, plane_cards),
+                              ("VARIANCE", exposure.variance, ())):
+        buffers += image_hdu(data, name, [card("EXTTYPE", name, "lsst afw image plane"),
+                                          card("INHERIT", True, "inherit the primary header"),
+                                          *wcs_cards, *extra])
+    if psf_hdus:
+        buffers.append(astropy_hdus_bytes(psf_hdus))
+    write_fits_file(path, buffers)
 
 
 def _plane_hdu(hdul: fits.HDUList, name: str, index: int, path: str):

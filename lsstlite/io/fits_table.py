@@ -2,9 +2,9 @@
 
 astropy builds a table HDU column by column and re-indexes its header for every card, which
 costs a fraction of a second for the few hundred columns of a source catalogue. This writer
-formats the cards itself (astropy's `~astropy.io.fits.Card` only for the rare values that need
-``CONTINUE`` or ``HIERARCH``) and packs the rows into one structured array. The files are plain
-FITS: astropy, ``Table.read`` and any FITS reader open them.
+formats the cards itself (`lsstlite.io.fits_write.card`, re-exported here) and packs the rows
+into one structured array. The files are plain FITS: astropy, ``Table.read`` and any FITS reader
+open them.
 
 Column types: bool -> ``L``; uint8 -> ``B``; int16/32/64 -> ``I``/``J``/``K``; float32/64 ->
 ``E``/``D``; str/bytes -> ``nA``; uint16/32/64 use the standard ``TZERO`` offsets; int8 is
@@ -18,14 +18,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .atomic import atomic_write
+from .fits_write import BLOCK, card, header_bytes, padded, primary_header, write_fits_file
 
 __all__ = ["card", "primary_header", "table_hdu_bytes", "write_astropy_table", "write_table_file",
            "BLOCK"]
 
-#: FITS block size in bytes; every header and data unit is padded to a multiple of it.
-BLOCK = 2880
-_CARD = 80
 #: numpy kind+size -> (TFORM letter, TZERO or None, stored numpy type).
 _INT_FORMS = {
     ("b", 1): ("L", None, "u1"),
@@ -40,74 +37,6 @@ _INT_FORMS = {
     ("f", 4): ("E", None, ">f4"),
     ("f", 8): ("D", None, ">f8"),
 }
-
-
-def _quoted(text: str) -> str:
-    return "'" + f"{text.replace(chr(39), chr(39) * 2):<8}" + "'"
-
-
-def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
-    """One header card as FITS text (80 characters, or a multiple for long strings).
-
-    Parameters
-    ----------
-    key : str
-        Keyword (upper-cased); longer than 8 characters becomes a ``HIERARCH`` card.
-    value : bool, int, float or str
-        Floats are written with the shortest round-tripping ``repr`` (exact); strings longer
-        than a card continue on ``CONTINUE`` cards.
-    comment : str
-        Card comment, dropped when it does not fit.
-
-    Raises
-    ------
-    ValueError
-        Non-finite float; a string that is not printable ASCII; a value of another type.
-    """
-    key = key.upper()
-    if isinstance(value, (bool, np.bool_)):
-        text = f"{'T' if value else 'F':>20}"
-    elif isinstance(value, (int, np.integer)):
-        text = f"{int(value):>20d}"
-    elif isinstance(value, (float, np.floating)):
-        value = float(value)
-        if not np.isfinite(value):
-            msg = f"header card {key}: FITS cannot store the non-finite value {value!r}"
-            raise ValueError(msg)
-        text = f"{repr(value).upper():>20}"
-    elif isinstance(value, str):
-        if not (value.isascii() and value.isprintable()):
-            msg = f"header card {key}: value {value!r} is not printable ASCII"
-            raise ValueError(msg)
-        text = _quoted(value)
-    else:
-        msg = f"header card {key}: cannot store a {type(value).__name__} in a FITS header"
-        raise ValueError(msg)
-    if len(key) > 8 or len(text) > _CARD - 10:
-        from astropy.io import fits
-
-        return fits.Card(key if len(key) <= 8 else f"HIERARCH {key}", value, comment).image
-    image = f"{key:<8}= {text}"
-    if comment and len(image) + 3 + len(comment) <= _CARD:
-        image = f"{image} / {comment}"
-    return f"{image:<{_CARD}}"
-
-
-def _padded(data: bytes, fill: bytes) -> bytes:
-    return data + fill * (-len(data) % BLOCK)
-
-
-def _header_bytes(cards: Iterable[str]) -> bytes:
-    text = "".join(cards) + f"{'END':<{_CARD}}"
-    return _padded(text.encode("ascii"), b" ")
-
-
-def primary_header() -> bytes:
-    """An empty primary HDU (``SIMPLE``, ``BITPIX = 8``, ``NAXIS = 0``, ``EXTEND``)."""
-    return _header_bytes([card("SIMPLE", True, "conforms to FITS standard"),
-                          card("BITPIX", 8, "array data type"),
-                          card("NAXIS", 0, "number of array dimensions"),
-                          card("EXTEND", True)])
 
 
 def _encoded(name: str, values: np.ndarray) -> tuple[str, int | None, np.ndarray]:
@@ -192,14 +121,12 @@ def table_hdu_bytes(names: Sequence[str], columns: Sequence[np.ndarray],
     rows = np.empty(nrows, dtype=row_type)
     for i, (_, _, stored) in enumerate(encoded):
         rows[f"f{i}"] = stored
-    return _header_bytes(cards) + _padded(rows.tobytes(), b"\0")
+    return header_bytes(cards) + padded(rows.tobytes(), b"\0")
 
 
 def write_table_file(path: str | os.PathLike, table_hdu: bytes) -> None:
     """Write an empty primary HDU followed by ``table_hdu`` (from `table_hdu_bytes`), atomically."""
-    with atomic_write(path, "wb") as stream:
-        stream.write(primary_header())
-        stream.write(table_hdu)
+    write_fits_file(path, [primary_header(), table_hdu])
 
 
 def write_astropy_table(table, path: str | os.PathLike) -> None:

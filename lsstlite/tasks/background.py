@@ -40,16 +40,12 @@ class BackgroundList:
 
     def write(self, path: str | Path) -> None:
         """Write every model to ``path`` atomically (HDUs ``BKGD<i>_*``)."""
-        from astropy.io import fits
+        from lsstlite.io.fits_write import card, image_hdu, write_fits_file
 
-        from lsstlite.io.atomic import atomic_write_fits
-
-        primary = fits.PrimaryHDU()
-        primary.header["NBKGD"] = (len(self.models), "number of background models")
-        hdus = [primary]
-        for i, model in enumerate(self.models):
-            hdus.extend(model.to_hdus(extname_prefix=f"BKGD{i}"))
-        atomic_write_fits(fits.HDUList(hdus), path)
+        primary = image_hdu(None, cards=[card("NBKGD", len(self.models), "number of background models")],
+                            primary=True)
+        write_fits_file(path, [*primary, *(model.to_fits_bytes(extname_prefix=f"BKGD{i}")
+                                           for i, model in enumerate(self.models))])
 
     @classmethod
     def read(cls, path: str | Path) -> BackgroundList:

@@ -192,12 +192,12 @@ def test_undersample_styles():
 def test_fits_round_trip_is_exact(tmp_path, useApprox):
     from astropy.io import fits
 
-    from lsstlite.io.atomic import atomic_write_fits
+    from lsstlite.io.fits_write import primary_header, write_fits_file
 
     image, mask, _ = _frame(height=300, width=500, nstars=5)
     model = fit_background(image, mask, ignoredMask=STAR, binSize=64, useApprox=useApprox)
     path = tmp_path / "background.fits"
-    atomic_write_fits(fits.HDUList([fits.PrimaryHDU(), *model.to_hdus()]), path)
+    write_fits_file(path, [primary_header(), model.to_fits_bytes()])
     with fits.open(path) as hdul:
         back = BackgroundModel.from_hdus(hdul)
         assert hdul["BKGD_VALUES"].header["BINSIZEX"] == 64
