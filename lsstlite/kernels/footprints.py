@@ -177,8 +177,10 @@ def label_statistics(labels: np.ndarray, n: int, values: np.ndarray | None = Non
 
 @njit(cache=True, nogil=True)
 def _grown(a, cap):
+    # an element loop: Numba compiles an array-to-array slice assignment in ~2 s
     out = np.empty(cap, a.dtype)
-    out[:a.shape[0]] = a
+    for i in range(a.shape[0]):
+        out[i] = a[i]
     return out
 
 
