@@ -247,7 +247,7 @@ def _announce_compilation(log) -> None:
 
     if not kernels_cached():
         helper = start_precompile()
-        log.info("First run: compiling the Numba kernels once (~20-30 s%s); later runs load "
+        log.info("First run: compiling the Numba kernels once (~15-25 s%s); later runs load "
                  "them from the cache", ", the calibration stage's in a second process"
                  if helper is not None else "")
 
