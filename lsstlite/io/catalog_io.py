@@ -25,8 +25,8 @@ from astropy.io import fits
 from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
 from .errors import CatalogFileNotFoundError, CatalogReadError
 from .fits_read import FitsTable, read_fits_tables
-from .fits_table import card as header_card
 from .fits_table import table_hdu_bytes, write_table_file
+from .fits_write import card as header_card
 
 _COLUMN_KEY = re.compile(r"^(TTYPE|TFORM|TUNIT|TDOC|TCOMM|TNULL|TSCAL|TZERO|TDISP|TDIM|TBCOL)\d+$")
 _TABLE_KEYS = {"XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "PCOUNT", "GCOUNT", "TFIELDS",

@@ -18,10 +18,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .fits_write import BLOCK, card, header_bytes, padded, primary_header, write_fits_file
+from .fits_write import (
+    BLOCK,
+    card,
+    header_bytes,
+    padded,
+    primary_header,
+    write_fits_file,
+)
 
-__all__ = ["card", "primary_header", "table_hdu_bytes", "write_astropy_table", "write_table_file",
-           "BLOCK"]
+__all__ = ["table_hdu_bytes", "write_astropy_table", "write_table_file"]
 
 #: numpy kind+size -> (TFORM letter, TZERO or None, stored numpy type).
 _INT_FORMS = {

@@ -7,7 +7,8 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from lsstlite.io.fits_table import BLOCK, card, table_hdu_bytes, write_table_file
+from lsstlite.io.fits_table import table_hdu_bytes, write_table_file
+from lsstlite.io.fits_write import BLOCK, card
 
 DTYPES = ["bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
           "float32", "float64", "U5", "S3"]
