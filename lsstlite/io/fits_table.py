@@ -2,7 +2,7 @@
 
 astropy builds a table HDU column by column and re-indexes its header for every card, which
 costs a fraction of a second for the few hundred columns of a source catalogue. This writer
-formats the cards itself (`lsstlite.io.fits_write.card`, re-exported here) and packs the rows
+formats the cards itself (`lsstlite.io.fits_write.card`) and packs the rows
 into one structured array. The files are plain FITS: astropy, ``Table.read`` and any FITS reader
 open them.
 
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .fits_write import (
-    BLOCK,
     card,
     header_bytes,
     padded,

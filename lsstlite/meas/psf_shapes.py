@@ -26,7 +26,6 @@ class PsfMomentsGrid:
     """
 
     def __init__(self, psf, width: int, height: int, grid: int = 6) -> None:
-        self.psf = psf
         self.width, self.height, self.grid = width, height, grid
         if psf.isSpatiallyConstant:
             self.table = np.array(psf.computeShape(), dtype=float)

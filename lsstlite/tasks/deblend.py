@@ -167,7 +167,8 @@ class SourceDeblendTask(Task):
         return Struct(sources=out, footprints=result_fp)
 
     @staticmethod
-    def _watershed(labels, out_labels, smoothed, footprints, peaks, members, sign) -> None:
+    def _watershed(labels, out_labels, smoothed, footprints, peaks, members,
+                   sign) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Split the parents ``members`` (row, first and end peak, first child label) of one
         sign by a watershed of ``-sign * smoothed`` from their peaks; children written to
         ``out_labels``. Returns the child label, y and x of every pixel of these parents.
