@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lsstlite.algorithms.label_pixels import pixels_by_label
+
 __all__ = ["FootprintSet", "detect_footprints"]
 
 PEAK_DTYPE = np.dtype([("footprint", np.int32), ("x", np.int32), ("y", np.int32), ("value", np.float32)])
@@ -115,9 +117,8 @@ class FootprintSet:
     def pixel_index(self) -> tuple[np.ndarray, np.ndarray]:
         """All footprints' flat pixel indices, grouped: ``(offsets, index)`` (cached)."""
         if self._pixel_index is None:
-            from lsstlite.kernels.footprints import label_pixel_index
-
-            self._pixel_index = label_pixel_index(self.labels, len(self))
+            order, starts = pixels_by_label(self.labels, len(self))
+            self._pixel_index = starts[1:len(self) + 2], order
         return self._pixel_index
 
     def set_mask(self, mask: np.ndarray, bit: int) -> None:

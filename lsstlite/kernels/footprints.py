@@ -16,7 +16,6 @@ __all__ = [
     "find_peaks",
     "grow_runs",
     "label_8",
-    "label_pixel_index",
     "label_runs",
     "label_statistics",
     "or_runs",
@@ -580,36 +579,3 @@ def grow_runs(y, x0, x1, radius: int, isotropic: bool, shape: tuple[int, int]):
     widths = (np.floor(np.sqrt(r * r - dy * dy)).astype(np.int32) if isotropic
               else (r - dy).astype(np.int32))
     return _grow_runs(*_runs(y, x0, x1), widths, int(shape[0]), int(shape[1]))
-
-
-@njit(cache=True, nogil=True)
-def _pixel_index(flat, n, offsets, index):
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for p in range(flat.shape[0]):
-        counts[flat[p]] += 1
-    offsets[0] = 0
-    for i in range(n):
-        offsets[i + 1] = offsets[i] + counts[i + 1]
-    fill = offsets[:-1].copy()
-    for p in range(flat.shape[0]):
-        lab = flat[p]
-        if lab > 0:
-            index[fill[lab - 1]] = p
-            fill[lab - 1] += 1
-
-
-def label_pixel_index(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat pixel indices of every label, grouped (counting sort, raster order within a label).
-
-    Returns
-    -------
-    offsets : ndarray of int64, shape (n + 1,)
-        Pixels of footprint ``i`` are ``index[offsets[i]:offsets[i+1]]``.
-    index : ndarray of int64
-        Flat indices into ``labels.ravel()`` (``y = index // width``, ``x = index % width``).
-    """
-    flat = np.ascontiguousarray(labels, dtype=np.int32).ravel()
-    offsets = np.empty(n + 1, dtype=np.int64)
-    index = np.empty(int(np.count_nonzero(flat)), dtype=np.int64)
-    _pixel_index(flat, n, offsets, index)
-    return offsets, index

@@ -7,6 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
+from lsstlite.algorithms.label_pixels import pixels_by_label
+
 __all__ = ["SourceFootprints"]
 
 
@@ -62,14 +64,7 @@ class SourceFootprints:
         starts : ndarray of int64, shape (labels.max() + 2,)
             Leaf ``k`` owns ``order[starts[k]:starts[k + 1]]`` (label 0, the sky, owns none).
         """
-        flat = self.labels.ravel()
-        order = np.flatnonzero(flat != 0)  # a bool scan is several times faster than an int one
-        keys = flat[order]
-        counts = np.bincount(keys, minlength=1)  # counts[0] = 0: the sky is not in order
-        if counts.size <= 2**16:
-            keys = keys.astype(np.uint16)  # a stable sort of 16-bit keys is a radix sort
-        order = order[np.argsort(keys, kind="stable")]
-        return order, np.concatenate([[0], np.cumsum(counts)])
+        return pixels_by_label(self.labels)
 
     def pixels_of(self, leaves: np.ndarray) -> np.ndarray:
         """Positions in ``pixels_by_leaf[0]`` of the pixels of the given leaf labels."""

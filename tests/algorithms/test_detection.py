@@ -8,11 +8,11 @@ import pytest
 ndi = pytest.importorskip("scipy.ndimage")
 
 from lsstlite.algorithms.detection import FootprintSet, detect_footprints  # noqa: E402
+from lsstlite.algorithms.label_pixels import pixels_by_label  # noqa: E402
 from lsstlite.kernels.footprints import (  # noqa: E402
     find_peaks,
     grow_runs,
     label_8,
-    label_pixel_index,
     label_runs,
     label_statistics,
     or_runs,
@@ -144,19 +144,20 @@ def test_threshold_runs_labels_and_statistics_match_dense_references(per_pixel):
     assert np.array_equal(mask, np.where(above, 5, 4))
 
 
-def test_label_statistics_and_pixel_index():
+def test_label_statistics_and_pixels_by_label():
     rng = np.random.default_rng(25)
     binary = ndi.gaussian_filter(rng.normal(size=(100, 120)), 1.5) > 0.2
     values = rng.normal(size=binary.shape).astype(np.float32)
     labels, n = label_8(binary)
     npix, bbox, vmax, xmax, ymax = label_statistics(labels, n, values)
-    offsets, index = label_pixel_index(labels, n)
+    index, starts = pixels_by_label(labels, n + 2)  # two more labels than present
+    assert starts.size == n + 4 and starts[-1] == starts[-3] == binary.sum()
     for i, sl in enumerate(ndi.find_objects(labels)):
         sel = labels == i + 1
         assert npix[i] == sel.sum()
         assert tuple(bbox[i]) == (sl[1].start, sl[0].start, sl[1].stop - 1, sl[0].stop - 1)
         assert vmax[i] == values[sel].max() and values[ymax[i], xmax[i]] == vmax[i]
-        assert np.array_equal(index[offsets[i]:offsets[i + 1]], np.flatnonzero(sel.ravel()))
+        assert np.array_equal(index[starts[i + 1]:starts[i + 2]], np.flatnonzero(sel.ravel()))
 
 
 def _peaks_reference(labels, values):
