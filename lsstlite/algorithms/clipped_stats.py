@@ -8,7 +8,6 @@ __all__ = ["clipped_mean_std"]
 
 
 def clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3,
-                     max_samples: int | None = None,
                      mask: np.ndarray | None = None) -> tuple[float, float]:
     """Iterative ``nsigma``-clipped mean and standard deviation (afw MEANCLIP / STDEVCLIP).
 
@@ -26,9 +25,6 @@ def clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3,
         Clipping half-width in standard deviations.
     niter : int
         Clipping iterations.
-    max_samples : int, optional
-        Use only an evenly spaced subsample of at most this many values for everything (the
-        statistic is then known to ~1/sqrt(max_samples)).
     mask : array_like of bool, optional
         Same shape as ``values``: only values where it is true are used (default: all).
 
@@ -45,9 +41,6 @@ def clipped_mean_std(values: np.ndarray, nsigma: float = 3.0, niter: int = 3,
     if use.shape != values.shape:
         msg = f"mask: {use.size} values for {values.size} values"
         raise ValueError(msg)
-    if max_samples is not None and values.size > max_samples:
-        step = values.size // max_samples
-        values, use = np.ascontiguousarray(values[::step]), np.ascontiguousarray(use[::step])
     stride = max(1, values.size // 50_000)
     sample = values[::stride][use[::stride]]
     sample = sample[np.isfinite(sample)]
