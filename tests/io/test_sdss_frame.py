@@ -12,7 +12,7 @@ from astropy.io import fits
 
 from lsstlite.image import Psf
 from lsstlite.image.sdss_psf import SdssKlPsf, kl_psf_image
-from lsstlite.io.sdss import (SDSS_BANDS, is_sdss_frame, read_fpm, read_kl_psf, read_sdss_frame,
+from lsstlite.io.sdss import (SDSS_BANDS, is_sdss_frame, read_fpm, read_psfield, read_sdss_frame,
                               read_tsfield)
 
 RUN = "run4192"
@@ -140,7 +140,7 @@ def test_r_frame_psf(r_frame):
 
 def test_kl_reconstruction_uses_c_order(sdss_data):
     """c[i, j] multiplies row**i col**j (photo's C order), not the transpose."""
-    components = read_kl_psf(sdss_data / RUN / PSFIELD, "r")
+    components = read_psfield(sdss_data / RUN / PSFIELD, "r").kl_psf
     x, y = 1500.0, 300.0
     by_hand = np.zeros_like(components.eigen_images[0])
     for k in range(components.eigen_images.shape[0]):

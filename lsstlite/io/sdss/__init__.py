@@ -11,7 +11,7 @@ _EXPORTS = {
     "SDSS_TO_LSST_PLANE": "fpm", "read_fpm": "fpm",
     "SdssFrameInfo": "frame", "is_sdss_frame": "frame", "read_sdss_frame": "frame",
     "SDSS_BANDS": "names", "SdssFrameId": "names", "find_companion": "names",
-    "read_kl_psf": "psfield", "read_psfield_noise": "psfield",
+    "PsFieldBand": "psfield", "read_psfield": "psfield",
     "TsFieldCalib": "tsfield", "read_tsfield": "tsfield", "zero_point_from_flux20": "tsfield",
     "is_fpc_name": "patterns",
 }

@@ -21,7 +21,7 @@ from lsstlite.image.sdss_psf import SdssKlPsf
 from lsstlite.io.sdss.fpc import OVERLAP_ROWS, FpcFrame, read_fpc
 from lsstlite.io.sdss.fpm import SDSS_TO_LSST_PLANE, read_fpm
 from lsstlite.io.sdss.names import SDSS_BANDS, SdssFrameId, find_companion, frame_id_from_fpc
-from lsstlite.io.sdss.psfield import read_kl_psf, read_psfield_noise
+from lsstlite.io.sdss.psfield import PsFieldBand, read_psfield
 from lsstlite.io.sdss.tsfield import TsFieldCalib, read_tsfield, zero_point_from_flux20
 
 __all__ = ["SdssFrameInfo", "is_sdss_frame", "read_sdss_frame"]
@@ -166,9 +166,9 @@ def _estimated_noise(image: np.ndarray, fpc_name: str) -> tuple[float, float]:
     return gain, 0.0
 
 
-def _noise(fpc: FpcFrame, info: SdssFrameInfo, band: str) -> None:
-    if info.psfield_path is not None:
-        gain, dark_variance = read_psfield_noise(info.psfield_path, band)
+def _noise(fpc: FpcFrame, info: SdssFrameInfo, psfield: PsFieldBand | None) -> None:
+    if psfield is not None:
+        gain, dark_variance = psfield.gain, psfield.dark_variance
         info.noise_source = "psField"
     elif info.tsfield is not None:
         gain, dark_variance = info.tsfield.gain, info.tsfield.dark_variance
@@ -278,13 +278,14 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
 
     mask, planes = _mask(info.fpm_path, fpc.image.shape, info,
                          None if fpm_planes is None else set(fpm_planes))
-    _noise(fpc, info, frame.band)
+    psfield = None if info.psfield_path is None else read_psfield(info.psfield_path, frame.band)
+    _noise(fpc, info, psfield)
     variance = (np.maximum(fpc.image, 0.0) / np.float32(info.gain)
                 + np.float32(info.dark_variance)).astype(np.float32)
 
     psf = None
-    if info.psfield_path is not None:
-        components = read_kl_psf(info.psfield_path, frame.band)
+    if psfield is not None:
+        components = psfield.kl_psf
         height, width = fpc.image.shape
         psf = SdssKlPsf(components.eigen_images, components.coefficients, size=psf_size,
                         averagePosition=((width - 1) / 2.0, (height - 1) / 2.0))

@@ -9,6 +9,7 @@ spatial polynomial (see `lsstlite.image.sdss_psf`). HDU 6 holds per-band ``gain`
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,7 +17,15 @@ from lsstlite.image.sdss_psf import KlPsfComponents
 from lsstlite.io.fits_read import read_fits_tables
 from lsstlite.io.sdss.names import SDSS_BANDS
 
-__all__ = ["read_kl_psf", "read_psfield_noise"]
+__all__ = ["PsFieldBand", "read_psfield"]
+
+
+class PsFieldBand(NamedTuple):
+    """What a psField file says about one band."""
+
+    kl_psf: KlPsfComponents
+    gain: float            #: e-/DN
+    dark_variance: float   #: DN^2
 
 
 def _check_file(path: str, what: str) -> None:
@@ -32,18 +41,25 @@ def _band_index(band: str, path: str) -> int:
     return SDSS_BANDS.index(band)
 
 
-def read_kl_psf(path: str | os.PathLike, band: str) -> KlPsfComponents:
-    """Read the KL PSF of ``band`` from a psField file.
+def read_psfield(path: str | os.PathLike, band: str) -> PsFieldBand:
+    """Read the KL PSF, gain and dark variance of ``band`` from a psField file (read once).
 
     Raises
     ------
     FileNotFoundError, ValueError
-        Missing file; unknown band; HDU without the KL columns or with inconsistent sizes.
+        Missing file; unknown band; an HDU without the KL columns or with inconsistent sizes;
+        HDU 6 without ``gain``/``dark_variance``; a non-positive gain.
     """
     path = os.fspath(path)
     _check_file(path, "psField")
-    hdu_index = _band_index(band, path) + 1
+    index = _band_index(band, path)
     hdus = read_fits_tables(path)
+    return PsFieldBand(_kl_psf(hdus, index, band, path), *_noise(hdus, index, band, path))
+
+
+def _kl_psf(hdus: list, index: int, band: str, path: str) -> KlPsfComponents:
+    """The KL PSF of band ``index`` (HDU ``index + 1``)."""
+    hdu_index = index + 1
     if hdu_index >= len(hdus):
         msg = f"{path}: no HDU {hdu_index} for band {band}"
         raise ValueError(msg)
@@ -74,18 +90,8 @@ def read_kl_psf(path: str | os.PathLike, band: str) -> KlPsfComponents:
     return KlPsfComponents(eigen_images=images, coefficients=coeffs)
 
 
-def read_psfield_noise(path: str | os.PathLike, band: str) -> tuple[float, float]:
-    """``(gain [e-/DN], dark_variance [DN^2])`` of ``band`` from psField HDU 6.
-
-    Raises
-    ------
-    FileNotFoundError, ValueError
-        Missing file; unknown band; HDU 6 without ``gain``/``dark_variance``; non-positive gain.
-    """
-    path = os.fspath(path)
-    _check_file(path, "psField")
-    index = _band_index(band, path)
-    hdus = read_fits_tables(path)
+def _noise(hdus: list, index: int, band: str, path: str) -> tuple[float, float]:
+    """``(gain [e-/DN], dark_variance [DN^2])`` of band ``index`` from HDU 6."""
     if len(hdus) <= 6:
         msg = f"{path}: no HDU 6 (per-band gain and dark_variance)"
         raise ValueError(msg)
