@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 from astropy.io import fits
 
-from .cards import exact_float_card
+from ..io.fits_write import card
 
 #: FWHM / sigma of a Gaussian.
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
@@ -230,7 +230,7 @@ class Psf(ABC):
         header["EXTNAME"] = "PSF"
         header["PSFTYPE"] = (self.psfType, "lsstlite PSF model")
         for key, value in cards.items():
-            header.append(exact_float_card(key, value))
+            header.append(fits.Card.fromstring(card(key, value)))
         return fits.ImageHDU(header=header)
 
 

@@ -103,7 +103,7 @@ def wcs_to_header(wcs) -> fits.Header:
     """
     from astropy.wcs import FITSFixedWarning
 
-    from ..image.cards import exact_float_card
+    from .fits_write import card as card_image
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
@@ -113,7 +113,7 @@ def wcs_to_header(wcs) -> fits.Header:
     for key, value in _exact_wcs_values(wcs).items():
         if key in header and np.isfinite(value):
             index = header.index(key)
-            card = exact_float_card(key, float(value), header.comments[key])
+            card = fits.Card.fromstring(card_image(key, float(value), header.comments[key]))
             del header[index]
             header.insert(index, card)
     return header
