@@ -56,9 +56,10 @@ def eval_piecewise_cubic(coef: np.ndarray, seg: np.ndarray, off: np.ndarray) -> 
 def _separable(left, right, out, subtract):
     m, k = left.shape
     n = right.shape[1]
+    buffer = np.empty(n, dtype=np.float32)
     for r in range(m):
-        # the row's values are summed in place, or in a buffer then subtracted from the row
-        orow = np.empty(n, dtype=np.float32) if subtract else out[r]
+        # the row's values are summed in place, or in the buffer then subtracted from the row
+        orow = buffer if subtract else out[r]
         for j in range(n):
             orow[j] = 0.0
         for i in range(k):
