@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
+from .fits_write import BLOCK
+
 __all__ = ["FitsTable", "read_fits_tables", "read_primary_image"]
 
-_BLOCK = 2880
 _TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])([A-Z]?)(?:\((\d*)\))?")
 _TYPES = {"L": "i1", "B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
 _BITPIX = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
@@ -58,7 +59,7 @@ def _header_end(raw: bytes, start: int, path: str) -> int:
     pos = start
     while pos + 80 <= len(raw):
         if raw[pos:pos + 8] == b"END     ":
-            return start + (-(-(pos + 80 - start) // _BLOCK)) * _BLOCK
+            return start + (-(-(pos + 80 - start) // BLOCK)) * BLOCK
         pos += 80
     msg = f"{path}: FITS header at byte {start} has no END card"
     raise ValueError(msg)
@@ -167,7 +168,7 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
             hdus.append(FitsTable(header, columns, naxes[1]))
         else:
             hdus.append(FitsTable(header, {}))
-        start = end + (-(-size // _BLOCK)) * _BLOCK
+        start = end + (-(-size // BLOCK)) * BLOCK
     return hdus
 
 
