@@ -24,6 +24,7 @@ from astropy.io import fits
 
 from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
 from .errors import CatalogFileNotFoundError, CatalogReadError
+from .fits_image import check_fits_path
 from .fits_read import FitsTable, read_fits_tables
 from .fits_table import table_hdu_bytes, write_table_file
 from .fits_write import card as header_card
@@ -103,13 +104,7 @@ def read_catalog(path: str | os.PathLike, hdu: int | str | None = None) -> Sourc
         Missing (`CatalogFileNotFoundError`) or non-FITS file, no binary table, a bad ``hdu``,
         a column format the reader does not support.
     """
-    name = os.fspath(path)
-    if not os.path.exists(name):
-        msg = f"{name}: no such file"
-        raise CatalogFileNotFoundError(msg)
-    if os.path.isdir(name):
-        msg = f"{name}: is a directory, not a FITS file"
-        raise CatalogReadError(msg)
+    name = check_fits_path(path, CatalogReadError, CatalogFileNotFoundError)
     try:
         hdus = read_fits_tables(name)
     except (OSError, ValueError, KeyError, EOFError) as err:

@@ -6,7 +6,6 @@ import logging
 import os
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
@@ -152,6 +151,18 @@ def select_image_hdu(hdul: fits.HDUList, hdu: int | str | None, path: str):
     return chosen
 
 
+def check_fits_path(path, error=ImageReadError, not_found=ImageFileNotFoundError) -> str:
+    """``path`` as a string; ``not_found`` if it does not exist, ``error`` if it is a directory."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        msg = f"{name}: no such file"
+        raise not_found(msg)
+    if os.path.isdir(name):
+        msg = f"{name}: is a directory, not a FITS file"
+        raise error(msg)
+    return name
+
+
 def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError, memmap: bool = True) -> fits.HDUList:
     """`fits.open` with one-line errors for a missing or non-FITS file (also ``.gz``, ``.fz``).
 
@@ -159,13 +170,7 @@ def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError, memm
     directly; astropy cannot memory-map scaled (BZERO/BSCALE/BLANK) images, use
     ``memmap=False`` for those.
     """
-    name = os.fspath(path)
-    if not Path(name).exists():
-        msg = f"{name}: no such file"
-        raise not_found(msg)
-    if Path(name).is_dir():
-        msg = f"{name}: is a directory, not a FITS file"
-        raise error(msg)
+    name = check_fits_path(path, error, not_found)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
