@@ -344,3 +344,28 @@ def test_main_freezes_objects_only_for_the_programs_own_command_line():
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "FROZEN 0 True" in proc.stderr, proc.stderr
+
+
+def test_gc_paused_during_inputs_and_cycles_collected_between(tmp_path, images, monkeypatch):
+    import gc
+    import weakref
+
+    class Cycle:
+        pass
+
+    seen = []  # per input: automatic GC enabled?, earlier inputs' cycles still alive
+    refs = []
+    original = FileAddMultTask.runFile
+
+    def runFile(self, inputRef, repo):
+        seen.append((gc.isenabled(), sum(ref() is not None for ref in refs)))
+        cycle = Cycle()
+        cycle.me = cycle
+        refs.append(weakref.ref(cycle))
+        return original(self, inputRef, repo)
+
+    monkeypatch.setattr(FileAddMultTask, "runFile", runFile)
+    assert gc.isenabled()
+    assert main([*images, "--output", str(tmp_path / "out")]) == 0
+    assert seen == [(False, 0), (False, 0), (False, 0)]
+    assert gc.isenabled()
