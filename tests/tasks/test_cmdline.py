@@ -328,44 +328,60 @@ def test_python_retarget_before_parse(tmp_path, images):
     assert result.resultList[0].result.value == 16.0
 
 
-def test_main_freezes_objects_only_for_the_programs_own_command_line():
+def test_main_pauses_gc_and_freezes_only_for_the_programs_own_command_line(tmp_path, images):
     import subprocess
     import sys
     import textwrap
+    from pathlib import Path
 
     code = textwrap.dedent("""
         import gc, sys
-        from lsstlite.tasks.processFile import main
-        main(["--show", "config", "x.fits"])
+        from tests.tasks.tree import FileAddMultTask
+
+        enabled = []
+        original = FileAddMultTask.runFile
+        def runFile(self, inputRef, repo):
+            enabled.append(gc.isenabled())
+            return original(self, inputRef, repo)
+        FileAddMultTask.runFile = runFile
+
+        images, out = sys.argv[1:3], sys.argv[3]
+        FileAddMultTask.main([*images, "--output", out + "1"])
         after_argv = gc.get_freeze_count()
-        sys.argv = ["processFile.py", "--show", "config", "x.fits"]
-        main()
-        print("FROZEN", after_argv, gc.get_freeze_count() > 0, file=sys.stderr)
+        sys.argv = ["fileAddMult.py", *images, "--output", out + "2"]
+        status = FileAddMultTask.main()
+        print("RESULT", status, enabled, after_argv, gc.get_freeze_count() > 0, gc.isenabled(),
+              file=sys.stderr)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert "FROZEN 0 True" in proc.stderr, proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code, *images[:2], str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert "RESULT 0 [True, True, False, False] 0 True True" in proc.stderr, proc.stderr
 
 
-def test_gc_paused_during_inputs_and_cycles_collected_between(tmp_path, images, monkeypatch):
+
+def test_cycles_collected_between_inputs_when_automatic_gc_is_off(tmp_path, images, monkeypatch):
     import gc
     import weakref
 
     class Cycle:
         pass
 
-    seen = []  # per input: automatic GC enabled?, earlier inputs' cycles still alive
+    alive = []  # per input: how many earlier inputs' cycles are still alive
     refs = []
     original = FileAddMultTask.runFile
 
     def runFile(self, inputRef, repo):
-        seen.append((gc.isenabled(), sum(ref() is not None for ref in refs)))
+        alive.append(sum(ref() is not None for ref in refs))
         cycle = Cycle()
         cycle.me = cycle
         refs.append(weakref.ref(cycle))
         return original(self, inputRef, repo)
 
     monkeypatch.setattr(FileAddMultTask, "runFile", runFile)
-    assert gc.isenabled()
-    assert main([*images, "--output", str(tmp_path / "out")]) == 0
-    assert seen == [(False, 0), (False, 0), (False, 0)]
-    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert main([*images, "--output", str(tmp_path / "out")]) == 0
+    finally:
+        gc.enable()
+    assert alive == [0, 0, 0]

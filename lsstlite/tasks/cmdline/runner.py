@@ -4,18 +4,15 @@
 a `concurrent.futures.Executor` (default: a `~concurrent.futures.ProcessPoolExecutor` with the
 ``spawn`` start method); the runner itself, holding the frozen config, is what is sent. A failing
 input is logged as one line ``file: ExceptionType: message`` and the others continue.
-
-While `TaskRunner.run` runs, Python's automatic cyclic garbage collection is paused and one
-collection runs between consecutive inputs instead. A run creates few reference cycles, but the
-automatic passes walk the million objects that numpy, astropy and Numba create at import: about
-0.2 s of a one-frame ``processFile.py``. Peak memory does not change measurably.
+When automatic garbage collection is off (`CmdLineTask.main` turns it off for the program's own
+command line), one collection runs between consecutive inputs to free the previous input's
+reference cycles.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import gc
 import logging
 import multiprocessing
@@ -108,30 +105,29 @@ class TaskRunner:
             Each with ``exitStatus`` (0 or 1), ``inputRef`` and, with ``doReturnResults``,
             ``metadata`` and ``result``.
         """
-        with _automatic_gc_paused():
-            self.precall()
-            targets = self.getTargetList(parsedCmd)
-            log = logging.getLogger(self.TaskClass._DefaultName)
-            if not targets:
-                log.warning("No input to process")
-                return []
-            if executor is None and self.numProcesses > 1:
-                context = multiprocessing.get_context("spawn")
-                workers = min(self.numProcesses, len(targets))
-                with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    return self._run_in(pool, targets, log)
-            if executor is not None:
-                return self._run_in(executor, targets, log)
-            deadline = None if self.timeout is None else time.monotonic() + self.timeout
-            results = []
-            for index, target in enumerate(targets):
-                if index:
-                    gc.collect()  # the previous input's reference cycles
-                if deadline is not None and time.monotonic() > deadline:
-                    results.append(self._timed_out(target[0], log))
-                else:
-                    results.append(self(target))
-            return results
+        self.precall()
+        targets = self.getTargetList(parsedCmd)
+        log = logging.getLogger(self.TaskClass._DefaultName)
+        if not targets:
+            log.warning("No input to process")
+            return []
+        if executor is None and self.numProcesses > 1:
+            context = multiprocessing.get_context("spawn")
+            workers = min(self.numProcesses, len(targets))
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                return self._run_in(pool, targets, log)
+        if executor is not None:
+            return self._run_in(executor, targets, log)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        results = []
+        for index, target in enumerate(targets):
+            if index and not gc.isenabled():
+                gc.collect()
+            if deadline is not None and time.monotonic() > deadline:
+                results.append(self._timed_out(target[0], log))
+            else:
+                results.append(self(target))
+        return results
 
     def _run_in(self, executor: concurrent.futures.Executor,
                 targets: list[tuple[InputRef, dict]], log: logging.Logger) -> list[Struct]:
@@ -190,18 +186,6 @@ class TaskRunner:
             struct.metadata = task.getFullMetadata()
             struct.result = result
         return struct
-
-
-@contextlib.contextmanager
-def _automatic_gc_paused():
-    """Pause automatic cyclic garbage collection inside the block (restored as it was)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _stop_workers(executor: concurrent.futures.Executor) -> None:
