@@ -36,7 +36,8 @@ _DEFAULT_ORDER = 3
 
 
 class SipFitError(RuntimeError):
-    """Raised when there are too few matches for the requested polynomial order."""
+    """Raised when the matches cannot constrain the requested fit: too few of them, or
+    positions that are degenerate for the polynomial order (e.g. all on a line)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ class _LinearSolution:
         self.order, self.norm, self.terms = order, norm, terms
         root_w = np.ones(len(u)) if weights is None else np.sqrt(weights)
         design = _design(u / norm, v / norm, terms) * root_w[:, None]
+        rank = np.linalg.matrix_rank(design)
+        if rank < len(terms):
+            msg = (f"the {len(u)} matches do not constrain a TAN-SIP of order {order}: their "
+                   f"positions are degenerate (e.g. on a line; rank {rank} of {len(terms)} terms)")
+            raise SipFitError(msg)
         for _ in range(20):
             xi, eta = _project(vec, crval)
             target = np.stack([xi, eta], axis=-1) * root_w[:, None]
@@ -170,6 +176,10 @@ class _LinearSolution:
         idx = {pq: i for i, pq in enumerate(self.terms)}
         cd = np.array([[self.coeffs[idx[(1, 0)], 0], self.coeffs[idx[(0, 1)], 0]],
                        [self.coeffs[idx[(1, 0)], 1], self.coeffs[idx[(0, 1)], 1]]]) / self.norm
+        det = float(np.linalg.det(cd))
+        if not np.isfinite(det) or det == 0.0:
+            msg = f"the fitted CD matrix is singular (determinant {det:g} deg^2/px^2)"
+            raise SipFitError(msg)
         cd_inv = np.linalg.inv(cd)
         a = np.zeros((self.order + 1, self.order + 1))
         b = np.zeros_like(a)

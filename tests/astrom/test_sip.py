@@ -109,6 +109,17 @@ def test_order_one_gives_plain_tan_and_too_few_matches_raise():
         fit_tan_sip(x, y, ra, dec, order=3)
 
 
+@pytest.mark.parametrize("order", [1, 3])
+def test_degenerate_matches_raise_sip_fit_error(order):
+    # on a line: the polynomial is not constrained off it; one point repeated: nothing is
+    truth = true_wcs()
+    x = np.linspace(10.0, SHAPE[1] - 10.0, 40)
+    for xs, ys in [(x, 0.5 * x + 3.0), (np.full(40, 100.0), np.full(40, 50.0))]:
+        ra, dec = truth.all_pix2world(xs, ys, 0)
+        with pytest.raises(SipFitError, match="degenerate"):
+            fit_tan_sip(xs, ys, ra, dec, order=order, frame_shape=SHAPE)
+
+
 def test_solve_astrometry_ten_arcsec_one_degree():
     from lsstlite.astrom import solve_astrometry
 
