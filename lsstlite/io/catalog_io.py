@@ -26,7 +26,7 @@ from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
 from .errors import CatalogFileNotFoundError, CatalogReadError
 from .fits_image import check_fits_path
 from .fits_read import FitsTable, read_fits_tables
-from .fits_table import table_hdu_bytes, write_table_file
+from .fits_table import table_hdu, write_table_file
 from .fits_write import card as header_card
 
 _COLUMN_KEY = re.compile(r"^(TTYPE|TFORM|TUNIT|TDOC|TCOMM|TNULL|TSCAL|TZERO|TDISP|TDIM|TBCOL)\d+$")
@@ -65,9 +65,9 @@ def write_catalog(catalog: SourceCatalog, path: str | os.PathLike) -> None:
     extra = [header_card("ALIAS", f"{alias}:{target}", "alias:target")
              for alias, target in catalog.schema.aliases.items()]
     extra.extend(_metadata_cards(catalog.metadata))
-    hdu = table_hdu_bytes([f.name for f in fields], [catalog[f.name] for f in fields],
-                          units=[f.unit for f in fields], docs=[f.doc for f in fields],
-                          extname=EXTNAME, extra_cards=extra)
+    hdu = table_hdu([f.name for f in fields], [catalog[f.name] for f in fields],
+                    units=[f.unit for f in fields], docs=[f.doc for f in fields],
+                    extname=EXTNAME, extra_cards=extra)
     write_table_file(path, hdu)
 
 

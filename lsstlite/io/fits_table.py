@@ -2,9 +2,10 @@
 
 astropy builds a table HDU column by column and re-indexes its header for every card, which
 costs a fraction of a second for the few hundred columns of a source catalogue. This writer
-formats the cards itself (`lsstlite.io.fits_write.card`) and packs the rows
-into one structured array. The files are plain FITS: astropy, ``Table.read`` and any FITS reader
-open them.
+formats the cards itself (`lsstlite.io.fits_write.card`) and packs the rows into one
+structured array, which is written as it is (an HDU is a list of buffers, as in
+`lsstlite.io.fits_write`: the rows are not copied again). The files are plain FITS: astropy,
+``Table.read`` and any FITS reader open them.
 
 Column types: bool -> ``L``; uint8 -> ``B``; int16/32/64 -> ``I``/``J``/``K``; float32/64 ->
 ``E``/``D``; str/bytes -> ``nA``; uint16/32/64 use the standard ``TZERO`` offsets; int8 is
@@ -19,14 +20,15 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .fits_write import (
+    BLOCK,
+    Buffer,
     card,
     header_bytes,
-    padded,
     primary_header,
     write_fits_file,
 )
 
-__all__ = ["table_hdu_bytes", "write_astropy_table", "write_table_file"]
+__all__ = ["table_hdu", "write_astropy_table", "write_table_file"]
 
 #: numpy kind+size -> (TFORM letter, TZERO or None, stored numpy type).
 _INT_FORMS = {
@@ -69,10 +71,10 @@ def _encoded(name: str, values: np.ndarray) -> tuple[str, int | None, np.ndarray
     return letter, None, values.astype(stored_type, copy=False)
 
 
-def table_hdu_bytes(names: Sequence[str], columns: Sequence[np.ndarray],
-                    units: Sequence[str] | None = None, docs: Sequence[str] | None = None,
-                    extname: str | None = None, extra_cards: Iterable[str] = ()) -> bytes:
-    """A complete binary-table extension (header and padded data) as bytes.
+def table_hdu(names: Sequence[str], columns: Sequence[np.ndarray],
+              units: Sequence[str] | None = None, docs: Sequence[str] | None = None,
+              extname: str | None = None, extra_cards: Iterable[str] = ()) -> list[Buffer]:
+    """A binary-table extension as the buffers to write in order: header, rows, padding.
 
     Parameters
     ----------
@@ -88,6 +90,11 @@ def table_hdu_bytes(names: Sequence[str], columns: Sequence[np.ndarray],
         ``EXTNAME``.
     extra_cards : iterable of str
         Further card images (from `card`) appended to the header.
+
+    Returns
+    -------
+    buffers : list of bytes or `numpy.ndarray`
+        Concatenated (``b"".join``) or written one after the other they are the HDU.
 
     Raises
     ------
@@ -126,12 +133,15 @@ def table_hdu_bytes(names: Sequence[str], columns: Sequence[np.ndarray],
     rows = np.empty(nrows, dtype=row_type)
     for i, (_, _, stored) in enumerate(encoded):
         rows[f"f{i}"] = stored
-    return header_bytes(cards) + padded(rows.tobytes(), b"\0")
+    buffers: list[Buffer] = [header_bytes(cards)]
+    if rows.nbytes:
+        buffers += [rows, bytes(-rows.nbytes % BLOCK)]
+    return buffers
 
 
-def write_table_file(path: str | os.PathLike, table_hdu: bytes) -> None:
-    """Write an empty primary HDU followed by ``table_hdu`` (from `table_hdu_bytes`), atomically."""
-    write_fits_file(path, [primary_header(), table_hdu])
+def write_table_file(path: str | os.PathLike, hdu: Sequence[Buffer]) -> None:
+    """Write an empty primary HDU followed by the table ``hdu`` (from `table_hdu`), atomically."""
+    write_fits_file(path, [primary_header(), *hdu])
 
 
 def write_astropy_table(table, path: str | os.PathLike) -> None:
@@ -150,5 +160,5 @@ def write_astropy_table(table, path: str | os.PathLike) -> None:
     units = ["" if c.unit is None else c.unit.to_string("fits") for c in columns]
     docs = [c.description or "" for c in columns]
     meta = [card(str(key), value) for key, value in table.meta.items()]
-    write_table_file(path, table_hdu_bytes(table.colnames, [np.asarray(c) for c in columns], units,
-                                           docs, extra_cards=meta))
+    write_table_file(path, table_hdu(table.colnames, [np.asarray(c) for c in columns], units,
+                                     docs, extra_cards=meta))

@@ -7,7 +7,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from lsstlite.io.fits_table import table_hdu_bytes, write_table_file
+from lsstlite.io.fits_table import table_hdu, write_table_file
 from lsstlite.io.fits_write import BLOCK, card
 
 DTYPES = ["bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
@@ -41,8 +41,8 @@ def test_every_dtype_round_trips_through_astropy(tmp_path, n):
     units = ["pix" if i % 3 == 0 else "" for i in range(len(names))]
     docs = [f"doc of {name}" if i % 2 else "" for i, name in enumerate(names)]
     path = tmp_path / "t.fits"
-    write_table_file(path, table_hdu_bytes(names, list(columns.values()), units, docs, "CAT",
-                                           [card("ZP", 28.245000000000001)]))
+    write_table_file(path, table_hdu(names, list(columns.values()), units, docs, "CAT",
+                                     [card("ZP", 28.245000000000001)]))
     assert path.stat().st_size % BLOCK == 0
     with fits.open(path) as hdul:
         hdul.verify("exception")
@@ -65,8 +65,8 @@ def test_every_dtype_round_trips_through_astropy(tmp_path, n):
 
 def test_table_read_gives_units(tmp_path):
     path = tmp_path / "t.fits"
-    write_table_file(path, table_hdu_bytes(["x", "flux"], [np.arange(3.0), np.ones(3)],
-                                           ["pix", "ct"], ["", ""]))
+    write_table_file(path, table_hdu(["x", "flux"], [np.arange(3.0), np.ones(3)],
+                                     ["pix", "ct"], ["", ""]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         t = Table.read(path)
@@ -94,11 +94,11 @@ def test_bad_card_values(value):
 
 def test_bad_columns():
     with pytest.raises(ValueError, match="cannot write dtype complex128"):
-        table_hdu_bytes(["z"], [np.zeros(2, complex)])
+        table_hdu(["z"], [np.zeros(2, complex)])
     with pytest.raises(ValueError, match="shapes"):
-        table_hdu_bytes(["a", "b"], [np.zeros(2), np.zeros(3)])
+        table_hdu(["a", "b"], [np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="must be ASCII"):
-        table_hdu_bytes(["s"], [np.array(["é"])])
+        table_hdu(["s"], [np.array(["é"])])
 
 
 def test_write_astropy_table_keeps_units_descriptions_meta(tmp_path):
@@ -122,3 +122,20 @@ def test_write_astropy_table_keeps_units_descriptions_meta(tmp_path):
     table.meta["BAD"] = {"a": 1}
     with pytest.raises(ValueError, match="cannot store a dict"):
         write_astropy_table(table, tmp_path / "bad.fits")
+
+
+
+def test_table_hdu_buffers_are_whole_blocks_and_rows_are_not_copied_again(tmp_path):
+    columns = [np.arange(5, dtype=np.int64), np.linspace(0.0, 1.0, 5)]
+    header, rows, padding = table_hdu(["i", "x"], columns)
+    assert isinstance(rows, np.ndarray) and rows.nbytes == 5 * 16
+    assert len(header) % BLOCK == 0 and (rows.nbytes + len(padding)) % BLOCK == 0
+    assert padding == bytes(len(padding))
+    assert rows.dtype.fields["f0"][0] == np.dtype(">i8") and rows["f1"][-1] == 1.0
+    empty = table_hdu(["i"], [np.zeros(0, np.int64)])
+    assert len(empty) == 1  # no data, no padding
+    path = tmp_path / "empty.fits"
+    write_table_file(path, empty)
+    with fits.open(path) as hdul:
+        hdul.verify("exception")
+        assert hdul[1].header["NAXIS2"] == 0 and hdul[1].columns.names == ["i"]
