@@ -60,6 +60,27 @@ def _is_candidate(image, variance, y, x, bkg, thresholds, min_sigma, cond3_fac):
 
 
 @njit(cache=True, nogil=True)
+def _surely_not_significant(image, variance, y, x, min_sigma):
+    """True when pixel (y, x) cannot pass condition 2 (v0 above a pair mean by ``min_sigma``
+    sigma0), decided without a square root; a 1% margin keeps `_is_candidate`'s outcome exact
+    under rounding. NaN pair means are skipped (they can never make v0 significant)."""
+    if min_sigma < 0.0:
+        return False
+    up = image[y - 1]
+    row = image[y]
+    down = image[y + 1]
+    lowest = 1.0e300
+    for mean in (0.5 * (up[x] + down[x]), 0.5 * (row[x - 1] + row[x + 1]),
+                 0.5 * (up[x - 1] + down[x + 1]), 0.5 * (down[x - 1] + up[x + 1])):
+        if mean < lowest:
+            lowest = mean
+    d = row[x] - lowest
+    if min_sigma > 0.0 and not d > 0.0:
+        return True
+    return d * d < 0.98 * min_sigma * min_sigma * variance[y, x]
+
+
+@njit(cache=True, nogil=True)
 def _touches_bits(mask, y, x, bits):
     for dy in range(-1, 2):
         for dx in range(-1, 2):
@@ -98,6 +119,8 @@ def cr_candidates(image, variance, mask, bad_bits, intrp_bits, bkg, thresholds, 
     replacement = np.zeros((ny, nx), dtype=np.float32)
     for y in range(1, ny - 1):
         for x in range(1, nx - 1):
+            if _surely_not_significant(image, variance, y, x, min_sigma):
+                continue
             if mask[y, x] & bad_bits:
                 continue
             if intrp_bits != 0 and _touches_bits(mask, y, x, intrp_bits):
@@ -132,34 +155,48 @@ def _find_cosmic_rays(image, variance, mask, bad_bits, intrp_bits, bkg, threshol
                 is_cr[y, x] = True
                 work[y, x] = replacement[y, x]
     # Grow: re-test neighbours of cosmic rays with relaxed conditions on the repaired image.
+    # Each pass tests every pixel next to a cosmic ray once, against the cosmic rays and `work`
+    # as they were at the start of the pass (the pixels it adds are applied after it).
+    tested = np.zeros((ny, nx), dtype=np.bool_)
     for _ in range(niteration):
-        added = 0
-        new = np.zeros((ny, nx), dtype=np.bool_)
-        new_value = np.zeros((ny, nx), dtype=np.float32)
-        for y in range(1, ny - 1):
-            for x in range(1, nx - 1):
-                if is_cr[y, x] or (mask[y, x] & bad_bits):
-                    continue
-                near = False
-                for dy in range(-1, 2):
-                    for dx in range(-1, 2):
-                        if is_cr[y + dy, x + dx]:
-                            near = True
-                if not near:
-                    continue
-                ok, value = _is_candidate(work, variance, y, x, bkg, thresholds,
-                                          0.5 * min_sigma, 0.0)
-                if ok:
-                    new[y, x] = True
-                    new_value[y, x] = value
-                    added += 1
-        if added == 0:
-            break
+        n_cr = 0
         for y in range(ny):
             for x in range(nx):
-                if new[y, x]:
-                    is_cr[y, x] = True
-                    work[y, x] = new_value[y, x]
+                if is_cr[y, x]:
+                    n_cr += 1
+        seen_y = np.empty(8 * n_cr, dtype=np.int64)
+        seen_x = np.empty(8 * n_cr, dtype=np.int64)
+        is_new = np.empty(8 * n_cr, dtype=np.bool_)
+        new_value = np.empty(8 * n_cr, dtype=np.float32)
+        n_seen = 0
+        for y in range(1, ny - 1):
+            for x in range(1, nx - 1):
+                if not is_cr[y, x]:
+                    continue
+                for yy in range(max(y - 1, 1), min(y + 2, ny - 1)):
+                    for xx in range(max(x - 1, 1), min(x + 2, nx - 1)):
+                        if is_cr[yy, xx] or tested[yy, xx] or (mask[yy, xx] & bad_bits):
+                            continue
+                        tested[yy, xx] = True
+                        if _surely_not_significant(work, variance, yy, xx, 0.5 * min_sigma):
+                            ok, value = False, 0.0
+                        else:
+                            ok, value = _is_candidate(work, variance, yy, xx, bkg, thresholds,
+                                                      0.5 * min_sigma, 0.0)
+                        seen_y[n_seen] = yy
+                        seen_x[n_seen] = xx
+                        is_new[n_seen] = ok
+                        new_value[n_seen] = value
+                        n_seen += 1
+        added = 0
+        for k in range(n_seen):
+            tested[seen_y[k], seen_x[k]] = False
+            if is_new[k]:
+                is_cr[seen_y[k], seen_x[k]] = True
+                work[seen_y[k], seen_x[k]] = new_value[k]
+                added += 1
+        if added == 0:
+            break
     return is_cr
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numba import njit
 
@@ -33,17 +35,26 @@ def _interp_line(values, bad, max_gap, out, done):
 
 
 @njit(cache=True, nogil=True)
-def _interpolate_masked(image, bad, max_gap, fallback):
+def _interpolate_masked(image, bad, max_gap):
+    """(interpolated copy of ``image``, which bad pixels were interpolated, how many were not)."""
     ny, nx = image.shape
     out = image.copy()
     done = np.zeros((ny, nx), dtype=np.bool_)
     for y in range(ny):
         _interp_line(image[y, :], bad[y, :], max_gap, out[y, :], done[y, :])
+    # the column pass only visits the columns where a bad pixel is left
+    left = np.zeros(nx, dtype=np.bool_)
+    for y in range(ny):
+        for x in range(nx):
+            if bad[y, x] and not done[y, x]:
+                left[x] = True
     column = np.empty(ny, dtype=image.dtype)
     col_out = np.empty(ny, dtype=image.dtype)
     col_bad = np.empty(ny, dtype=np.bool_)
     col_done = np.empty(ny, dtype=np.bool_)
     for x in range(nx):
+        if not left[x]:
+            continue
         for y in range(ny):
             column[y] = image[y, x]
             col_bad[y] = bad[y, x]
@@ -53,15 +64,16 @@ def _interpolate_masked(image, bad, max_gap, fallback):
         for y in range(ny):
             out[y, x] = col_out[y]
             done[y, x] = col_done[y]
+    n_left = 0
     for y in range(ny):
         for x in range(nx):
             if bad[y, x] and not done[y, x]:
-                out[y, x] = fallback
-    return out
+                n_left += 1
+    return out, done, n_left
 
 
 def interpolate_masked(image: np.ndarray, bad: np.ndarray, *, max_gap: int = 32,
-                       fallback: float = 0.0) -> np.ndarray:
+                       fallback: float | Callable[[], float] = 0.0) -> np.ndarray:
     """Replace masked pixels by linear interpolation between the nearest good pixels.
 
     Each bad run along a row shorter than ``max_gap`` is interpolated between its two good
@@ -75,8 +87,9 @@ def interpolate_masked(image: np.ndarray, bad: np.ndarray, *, max_gap: int = 32,
         Pixels to replace.
     max_gap : int
         Longest run that is bridged.
-    fallback : float
-        Value for pixels that cannot be interpolated (e.g. the background level).
+    fallback : float or callable
+        Value for pixels that cannot be interpolated (e.g. the background level), or a function
+        returning it, called only when such pixels are left (e.g. a median of the frame).
 
     Returns
     -------
@@ -88,4 +101,7 @@ def interpolate_masked(image: np.ndarray, bad: np.ndarray, *, max_gap: int = 32,
     if image.shape != bad.shape or image.ndim != 2:
         msg = f"interpolate_masked: image {image.shape} and bad {bad.shape} must be equal 2-D shapes"
         raise ValueError(msg)
-    return _interpolate_masked(image, bad, int(max_gap), np.float32(fallback))
+    out, done, n_left = _interpolate_masked(image, bad, int(max_gap))
+    if n_left:
+        out[bad & ~done] = np.float32(fallback() if callable(fallback) else fallback)
+    return out

@@ -90,7 +90,8 @@ class RepairTask(Task):
         thresholds = psf_sharpness_thresholds(exposure.psf.computeKernelImage(), cfg.cond3_fac2)
         bad_bits = planes.bitmask(*[p for p in ("BAD", "SAT", "INTRP", "NO_DATA") if p in planes])
         usable = (exposure.mask & bad_bits) == 0
-        bkg = float(np.median(exposure.image[usable])) if usable.any() else 0.0
+        # the boolean index is a copy already: median may sort it in place
+        bkg = float(np.median(exposure.image[usable], overwrite_input=True)) if usable.any() else 0.0
         is_cr = find_cosmic_rays(exposure.image, exposure.variance, exposure.mask,
                                  thresholds=thresholds, bkg=bkg, bad_bits=bad_bits,
                                  intrp_bits=planes.bitmask("INTRP"), min_sigma=cfg.minSigma,
@@ -115,9 +116,12 @@ class RepairTask(Task):
         count = int(bad.sum())
         if count == 0:
             return 0
-        good = ~bad & np.isfinite(exposure.variance)
-        fallback = float(np.median(exposure.image[good])) if good.any() else 0.0
+
+        def median_of_good_pixels() -> float:
+            good = ~bad & np.isfinite(exposure.variance)
+            return float(np.median(exposure.image[good], overwrite_input=True)) if good.any() else 0.0
+
         exposure.image[...] = interpolate_masked(exposure.image, bad, max_gap=self.config.interpMaxGap,
-                                                 fallback=fallback)
+                                                 fallback=median_of_good_pixels)
         exposure.mask[bad] |= exposure.planes.bitmask("INTRP")
         return count

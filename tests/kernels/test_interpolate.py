@@ -27,3 +27,20 @@ def test_vertical_fallback_matches_numpy_reference():
     out = interpolate_masked(image, bad)
     ref = 0.5 * (image[4, :] + image[6, :])
     np.testing.assert_allclose(out[5, :], ref, rtol=1e-6)
+
+
+def test_fallback_function_is_called_only_when_pixels_are_left():
+    image = np.arange(40 * 30, dtype=np.float32).reshape(40, 30)
+    calls = []
+
+    def fallback():
+        calls.append(1)
+        return -5.0
+
+    bad = np.zeros(image.shape, bool)
+    bad[10, 5:8] = True
+    out = interpolate_masked(image, bad, fallback=fallback)
+    assert calls == [] and np.allclose(out[10, 5:8], image[10, 5:8])
+    bad[:, 0] = True  # the edge column cannot be bridged along rows, nor along itself
+    out = interpolate_masked(image, bad, fallback=fallback)
+    assert calls == [1] and (out[:, 0] == -5.0).all()
