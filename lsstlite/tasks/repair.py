@@ -78,6 +78,7 @@ class RepairTask(Task):
     def _find_cosmic_rays(self, exposure) -> int:
         """Search for cosmic rays, replacing the CR plane; return the number of CR pixels."""
         from lsstlite.kernels.cosmic_ray import find_cosmic_rays, psf_sharpness_thresholds
+        from lsstlite.kernels.median import masked_median
 
         if exposure.psf is None:
             msg = "RepairTask: cosmic-ray search needs a PSF on the exposure"
@@ -90,8 +91,7 @@ class RepairTask(Task):
         thresholds = psf_sharpness_thresholds(exposure.psf.computeKernelImage(), cfg.cond3_fac2)
         bad_bits = planes.bitmask(*[p for p in ("BAD", "SAT", "INTRP", "NO_DATA") if p in planes])
         usable = (exposure.mask & bad_bits) == 0
-        # the boolean index is a copy already: median may sort it in place
-        bkg = float(np.median(exposure.image[usable], overwrite_input=True)) if usable.any() else 0.0
+        bkg = masked_median(exposure.image, usable) if usable.any() else 0.0
         is_cr = find_cosmic_rays(exposure.image, exposure.variance, exposure.mask,
                                  thresholds=thresholds, bkg=bkg, bad_bits=bad_bits,
                                  intrp_bits=planes.bitmask("INTRP"), min_sigma=cfg.minSigma,
@@ -108,6 +108,7 @@ class RepairTask(Task):
 
     def _interpolate(self, exposure, planes: list[str]) -> int:
         from lsstlite.kernels.interpolate import interpolate_masked
+        from lsstlite.kernels.median import masked_median
 
         if not planes:
             return 0
@@ -119,7 +120,7 @@ class RepairTask(Task):
 
         def median_of_good_pixels() -> float:
             good = ~bad & np.isfinite(exposure.variance)
-            return float(np.median(exposure.image[good], overwrite_input=True)) if good.any() else 0.0
+            return masked_median(exposure.image, good) if good.any() else 0.0
 
         exposure.image[...] = interpolate_masked(exposure.image, bad, max_gap=self.config.interpMaxGap,
                                                  fallback=median_of_good_pixels)
