@@ -60,17 +60,19 @@ def colour_batches(boxes: np.ndarray, footprint_boxes: np.ndarray,
 
 
 class NoiseReplacer:
-    """Images for measuring batches of sources with all other footprints replaced by noise.
+    """Replace every footprint of an image by noise, in place, while batches of sources are measured.
 
-    One working image holds the sky plus noise in every footprint; `insert` puts a batch's own
-    footprint pixels back and `remove` restores the noise, so each batch costs its own pixels,
-    not the whole frame. The noise of each footprint pixel is drawn once, in the order of
-    `SourceFootprints.pixels_by_leaf`.
+    As LSST's NoiseReplacer, the image itself is modified (no copy of the frame): on creation
+    every footprint pixel becomes noise; `insert` puts a batch's own footprint pixels back and
+    `remove` restores their noise, so each batch costs its own pixels; `restore` (or leaving a
+    ``with`` block) puts every original pixel back. The noise of each footprint pixel is drawn
+    once, in the order of `SourceFootprints.pixels_by_leaf`.
 
     Parameters
     ----------
     image, variance : ndarray, shape (ny, nx)
-        Background-subtracted image and its variance.
+        Background-subtracted image (writeable, C-contiguous: it is modified until `restore`)
+        and its variance.
     footprints : `lsstlite.meas.footprints.SourceFootprints`
         Footprints of all sources (their leaf label image and its pixel grouping).
     mask : ndarray of int32
@@ -82,12 +84,22 @@ class NoiseReplacer:
         ``variance``: zero-mean noise with the per-pixel variance.
     seed : int
         Random seed (the same seed gives the same measurements).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``noise_source``, or an image that cannot be modified in place.
     """
 
     def __init__(self, image: np.ndarray, variance: np.ndarray, footprints, mask: np.ndarray,
                  bad_bitmask: int, noise_source: str = "measure", seed: int = 1):
+        if not (image.flags.c_contiguous and image.flags.writeable):
+            msg = "NoiseReplacer: the image must be a writeable C-contiguous array (it is " \
+                  "modified in place)"
+            raise ValueError(msg)
         self.image = image
         self.footprints = footprints
+        self._flat = image.reshape(-1)  # a view: writes go to the image
         order, _ = footprints.pixels_by_leaf
         rng = np.random.default_rng(seed)
         count = order.size
@@ -108,18 +120,29 @@ class NoiseReplacer:
             msg = f"noiseSource {noise_source!r}: expected 'measure' or 'variance'"
             raise ValueError(msg)
         self._noise = noise.astype(image.dtype)
-        self.working = image.copy()
-        self.working.ravel()[order] = self._noise
+        self._original = self._flat[order]
+        self._flat[order] = self._noise
         self._inserted = np.zeros(0, dtype=np.int64)
 
     def insert(self, own_labels: np.ndarray) -> np.ndarray:
-        """Restore the pixels of ``own_labels`` in the working image and return it."""
+        """Put the original pixels of ``own_labels`` back into the image and return it."""
         self._inserted = self.footprints.pixels_of(own_labels)
         pixels = self.footprints.pixels_by_leaf[0][self._inserted]
-        self.working.ravel()[pixels] = self.image.ravel()[pixels]
-        return self.working
+        self._flat[pixels] = self._original[self._inserted]
+        return self.image
 
     def remove(self) -> None:
         """Put the noise back on the pixels of the last `insert`."""
         pixels = self.footprints.pixels_by_leaf[0][self._inserted]
-        self.working.ravel()[pixels] = self._noise[self._inserted]
+        self._flat[pixels] = self._noise[self._inserted]
+        self._inserted = np.zeros(0, dtype=np.int64)
+
+    def restore(self) -> None:
+        """Put every original footprint pixel back: the image is as it was before."""
+        self._flat[self.footprints.pixels_by_leaf[0]] = self._original
+
+    def __enter__(self) -> NoiseReplacer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.restore()

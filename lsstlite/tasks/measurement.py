@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 import lsstlite.meas.plugins  # noqa: F401  (registers the base plugins before configs exist)
@@ -165,14 +167,16 @@ class SingleFrameMeasurementTask(Task):
             batches = [np.arange(n)]
         self.log.debug("Measuring in %d noise-replaced batches", len(batches))
         batched = [p for p in self.plugins if p.needsNoiseReplacement]
-        for rows in batches:
-            if replacer is None:
-                image = exposure.image
-            else:
-                image = replacer.insert(np.concatenate([own[i] for i in rows]))
-            self._run_plugins(batched, BatchContext(catalog, rows, image, exposure, footprints, own))
-            if replacer is not None:
-                replacer.remove()
+        with replacer if replacer is not None else contextlib.nullcontext():
+            for rows in batches:
+                if replacer is None:
+                    image = exposure.image
+                else:
+                    image = replacer.insert(np.concatenate([own[i] for i in rows]))
+                self._run_plugins(batched, BatchContext(catalog, rows, image, exposure, footprints,
+                                                        own))
+                if replacer is not None:
+                    replacer.remove()
         once = [p for p in self.plugins if not p.needsNoiseReplacement]
         self._run_plugins(once, BatchContext(catalog, np.arange(n), exposure.image, exposure,
                                              footprints, own))

@@ -30,7 +30,9 @@ def measured_field(seed=0, **kwargs):
     task, schema = make_task()
     catalog = SourceCatalog(schema, len(footprints))
     catalog["id"] = np.arange(1, len(footprints) + 1)
+    image = exposure.image.copy()
     task.run(catalog, exposure, footprints)
+    np.testing.assert_array_equal(exposure.image, image)  # noise replaced in place, then restored
     return catalog, positions, fluxes
 
 
@@ -136,18 +138,35 @@ def test_noise_replacer_inserts_and_removes_exactly():
     bad = exposure.planes.bitmask("BAD")
     image[:10, :] = 1e4
     exposure.mask[:10, :] |= bad
-    replacer = NoiseReplacer(image, exposure.variance, footprints, exposure.mask, bad)
+    original = image.copy()
     labels = footprints.labels
-    noise = replacer.working.copy()
     sky = labels == 0
-    np.testing.assert_array_equal(noise[sky], image[sky])
-    # the replacement noise has the sky's statistics (mean 0, sigma 5; n ~ 1e3 pixels)
-    replaced = noise[~sky]
-    assert abs(replaced.mean()) < 5 * SKY_SIGMA / np.sqrt(replaced.size)
-    assert abs(replaced.std() / SKY_SIGMA - 1) < 5 / np.sqrt(2 * replaced.size)
-    working = replacer.insert(np.array([2]))
-    mine = labels == 2
-    np.testing.assert_array_equal(working[mine], image[mine])
-    np.testing.assert_array_equal(working[~mine], noise[~mine])
-    replacer.remove()
-    np.testing.assert_array_equal(replacer.working, noise)
+    with NoiseReplacer(image, exposure.variance, footprints, exposure.mask, bad) as replacer:
+        assert replacer.image is image  # replaced in place, no copy of the frame
+        noise = image.copy()
+        np.testing.assert_array_equal(noise[sky], original[sky])
+        # the replacement noise has the sky's statistics (mean 0, sigma 5; n ~ 1e3 pixels)
+        replaced = noise[~sky]
+        assert abs(replaced.mean()) < 5 * SKY_SIGMA / np.sqrt(replaced.size)
+        assert abs(replaced.std() / SKY_SIGMA - 1) < 5 / np.sqrt(2 * replaced.size)
+        working = replacer.insert(np.array([2]))
+        mine = labels == 2
+        np.testing.assert_array_equal(working[mine], original[mine])
+        np.testing.assert_array_equal(working[~mine], noise[~mine])
+        replacer.remove()
+        np.testing.assert_array_equal(image, noise)
+    np.testing.assert_array_equal(image, original)  # restored on leaving the block
+
+
+def test_noise_replacer_restores_the_image_after_an_error_and_needs_a_writeable_image():
+    from lsstlite.meas.noise import NoiseReplacer
+
+    exposure, footprints, _, _ = star_field(5)
+    original = exposure.image.copy()
+    with pytest.raises(RuntimeError, match="boom"), \
+            NoiseReplacer(exposure.image, exposure.variance, footprints, exposure.mask, 0):
+        raise RuntimeError("boom")
+    np.testing.assert_array_equal(exposure.image, original)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        NoiseReplacer(np.asfortranarray(exposure.image), exposure.variance, footprints,
+                      exposure.mask, 0)
