@@ -131,13 +131,21 @@ class IsrTask(Task):
         return Struct(exposure=exposure, gain=gain)
 
     def _resolve_gain(self, gain: float, cameraGain: float | None, header) -> float:
+        header_gain = header.get("GAIN") if header is not None else None
+        if not (isinstance(header_gain, (int, float)) and header_gain > 0):
+            header_gain = None
         if gain > 0:
+            known, source = (cameraGain, "camera's") if cameraGain else (header_gain, "header's")
+            if known and known != gain:
+                self.log.info("Using the configured gain %.4g e-/DN instead of the %s %.4g", gain,
+                              source, known)
+            else:
+                self.log.info("Using the configured gain %.4g e-/DN", gain)
             return float(gain)
         if cameraGain:
             self.log.info("Using the camera's gain %.4g e-/DN", cameraGain)
             return float(cameraGain)
-        header_gain = header.get("GAIN") if header is not None else None
-        if isinstance(header_gain, (int, float)) and header_gain > 0:
+        if header_gain is not None:
             self.log.info("Using the header GAIN %.4g e-/DN", header_gain)
             return float(header_gain)
         self.log.warning("No gain given (-c gain=...) and no GAIN in the header: assuming 1 e-/DN")

@@ -47,6 +47,17 @@ def test_gain_from_camera_then_header_then_one(caplog):
     assert "assuming 1 e-/DN" in caplog.text
 
 
+def test_configured_gain_wins_and_the_log_says_what_it_replaces(caplog):
+    task = IsrTask()
+    with caplog.at_level(logging.INFO):
+        assert task.run(raw_exposure(), gain=2.0, cameraGain=4.76).gain == 2.0
+        assert task.run(raw_exposure(header={"GAIN": 3.0}), gain=2.5).gain == 2.5
+        assert task.run(raw_exposure(), gain=1.5).gain == 1.5
+    assert "configured gain 2 e-/DN instead of the camera's 4.76" in caplog.text
+    assert "configured gain 2.5 e-/DN instead of the header's 3" in caplog.text
+    assert "configured gain 1.5 e-/DN\n" in caplog.text + "\n"
+
+
 def test_saturation_from_argument_or_header():
     exposure = raw_exposure()
     exposure.image[5, 5] = 60000
