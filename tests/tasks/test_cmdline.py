@@ -263,6 +263,8 @@ def test_processes_and_executor(capfd, tmp_path, images):
     out = tmp_path / "out"
     assert main([*images, str(bad), "--output", str(out), "-j", "2"]) == 1
     assert [_result(out, n) for n in "abc"] == [8.0, 10.0, 12.0]
+    # a worker process runs with automatic GC off, like the program's own process
+    assert [_meta(out, n)["fileAddMult"]["gcEnabled"] for n in "abc"] == [False] * 3
     assert "bad.fits: OSError" in capfd.readouterr().err  # logged by the worker process
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         result = FileAddMultTask.parseAndRun([*images, "--output", str(tmp_path / "t")],

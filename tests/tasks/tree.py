@@ -5,6 +5,7 @@ Importable (``tests.tasks.tree``) so config files and ``-j`` worker processes ca
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -126,6 +127,7 @@ class FileAddMultTask(CmdLineTask):
         time.sleep(self.config.sleep)
         result = self.addMult.run(mean).value
         self.metadata["result"] = result
+        self.metadata["gcEnabled"] = gc.isenabled()
         return Struct(value=result)
 
     def getSchemaCatalogs(self):

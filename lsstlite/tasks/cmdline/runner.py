@@ -5,8 +5,8 @@ a `concurrent.futures.Executor` (default: a `~concurrent.futures.ProcessPoolExec
 ``spawn`` start method); the runner itself, holding the frozen config, is what is sent. A failing
 input is logged as one line ``file: ExceptionType: message`` and the others continue.
 When automatic garbage collection is off (`CmdLineTask.main` turns it off for the program's own
-command line), one collection runs between consecutive inputs to free the previous input's
-reference cycles.
+command line, and each ``-j`` worker process for itself), one collection runs before each input
+after a process's first, to free the previous input's reference cycles.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .outputs import FileRepo, write_config, write_metadata, write_schemas
 __all__ = ["TaskRunner"]
 
 _configured_pid: int | None = None
+_inputs_run_here = 0  # inputs this process has run (`TaskRunner.__call__`)
 
 
 class TaskRunner:
@@ -120,9 +121,7 @@ class TaskRunner:
             return self._run_in(executor, targets, log)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         results = []
-        for index, target in enumerate(targets):
-            if index and not gc.isenabled():
-                gc.collect()
+        for target in targets:
             if deadline is not None and time.monotonic() > deadline:
                 results.append(self._timed_out(target[0], log))
             else:
@@ -155,10 +154,14 @@ class TaskRunner:
 
     def __call__(self, target: tuple[InputRef, dict]) -> Struct:
         """Process one input (in this process or a worker): run the task, write its metadata."""
-        global _configured_pid
+        global _configured_pid, _inputs_run_here
         if _configured_pid is None and multiprocessing.parent_process() is not None:
             configure_logging(*self.logSettings[:2], longlog=self.logSettings[2])
             _configured_pid = os.getpid()
+            gc.disable()  # a worker runs like the program's own process (CmdLineTask.main)
+        if _inputs_run_here and not gc.isenabled():
+            gc.collect()  # the previous input's reference cycles
+        _inputs_run_here += 1
         ref, kwargs = target
         task = self.makeTask()
         exitStatus = 0
