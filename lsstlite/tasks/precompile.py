@@ -1,14 +1,20 @@
-"""First run: compile the calibration-stage kernels in a second process, on another core.
+"""First run: compile most measurement and calibration-stage kernels in a second process.
 
 With an empty Numba cache the first ``processFile.py`` run compiles every kernel as it first
 meets it, one after the other. The kernels do not depend on the frame, only on the array
-types, which are fixed. So while the main process reads the frame and compiles the background,
-detection and measurement kernels in pipeline order, a second process runs the measurement
-plugins on a small synthetic exposure in the *reverse* order (the main process reaches them
-last), then the rest of the calibration stage. Numba writes what it compiles to the shared
-on-disk cache and the main process loads a kernel instead of compiling it when the second
-process got there first; the two meet in the middle. Numba writes its cache files atomically,
-so compiling the same kernel twice at once does no harm.
+types, which are fixed. The main process needs, in this order: the background kernels, the
+adaptive moments (the PSF model's size sets the detection smoothing), the detection kernels,
+the centroid, shape, Gaussian, PSF, aperture and Kron kernels, the local background, and in
+the calibration stage the deblender (and, when cosmic rays are searched for, the repair kernels
+after the moments). So that the two processes do not compile the same kernel at the same time,
+a second process, started at once, compiles on a small synthetic exposure the repair kernels
+(if needed), then the detection kernels (ready by the time the main process has compiled the background
+and the moments), then the Gaussian, PSF and Kron fluxes and the local background (while the
+main process compiles the centroid), then the calibration stage (deblending). The main process
+keeps the background, moments, centroid and aperture kernels. Numba writes what it compiles to
+the shared on-disk cache and the main process loads a kernel instead of compiling it when the
+second process got there first. Numba writes its cache files atomically, so compiling the same
+kernel twice at once does no harm (it only wastes the time).
 
 Run as ``python -m lsstlite.tasks.precompile``; `start_precompile` starts it when it pays.
 """
@@ -26,58 +32,71 @@ import numpy as np
 __all__ = ["compile_calibration_kernels", "start_precompile"]
 
 
+#: Measurement plugins the main process compiles itself (it needs them first, or before the
+#: second process could be done with them).
+MAIN_PROCESS_PLUGINS = ("base_SdssCentroid", "base_SdssShape", "base_CircularApertureFlux")
+_SIGMA = 1.5  # PSF sigma of the synthetic exposure, pixels
+
+
 def _synthetic_exposure():
-    """A 256x256 exposure with Gaussian stars (two of them blended) and a kernel-image PSF."""
+    """A 256x256 exposure with Gaussian stars (two of them blended) and a kernel-image PSF whose
+    moments are known without measuring them (the main process compiles the moments kernel)."""
     from lsstlite.image import Exposure, KernelImagePsf
 
+    class KnownShapeKernelPsf(KernelImagePsf):
+        def computeShape(self, x=None, y=None):
+            return _SIGMA**2, _SIGMA**2, 0.0
+
     rng = np.random.default_rng(0)
-    sigma = 1.5
     yy, xx = np.mgrid[:256, :256].astype(np.float64)
     image = rng.normal(0.0, 5.0, yy.shape)
     stars = [(60.3, 70.6, 2e4), (160.7, 90.2, 8e3), (90.4, 180.1, 3e4), (95.6, 184.3, 2e4),
              (200.2, 200.8, 5e3)]
     for x, y, flux in stars:
-        image += flux * np.exp(-0.5 * ((xx - x) ** 2 + (yy - y) ** 2) / sigma**2) / (2 * np.pi * sigma**2)
+        image += flux * np.exp(-0.5 * ((xx - x) ** 2 + (yy - y) ** 2) / _SIGMA**2) / (2 * np.pi * _SIGMA**2)
     half = 7
     k = np.arange(-half, half + 1, dtype=np.float64)
-    psf_image = np.exp(-0.5 * (k[None, :] ** 2 + k[:, None] ** 2) / sigma**2)
+    psf_image = np.exp(-0.5 * (k[None, :] ** 2 + k[:, None] ** 2) / _SIGMA**2)
     return Exposure(image.astype(np.float32), variance=np.full(yy.shape, 25.0, np.float32),
-                    psf=KernelImagePsf(psf_image / psf_image.sum()))
+                    psf=KnownShapeKernelPsf(psf_image / psf_image.sum()))
 
 
-def _footprints(exposure, threshold: float):
-    """Footprints of the pixels above ``threshold``, found without the detection stage."""
-    from lsstlite.kernels.footprints import label_8, label_statistics
-    from lsstlite.meas.footprints import SourceFootprints
+def compile_calibration_kernels(cosmic_rays: bool = False) -> None:
+    """Compile (and cache) the kernels the main process needs after its first ones.
 
-    labels, n = label_8(exposure.image > threshold)
-    npix, bbox, peak, peak_x, peak_y = label_statistics(labels, n, exposure.image)
-    return SourceFootprints(labels, np.arange(1, n + 1, dtype=np.int32), bbox.astype(np.int64),
-                            npix, peak_x.astype(float), peak_y.astype(float), peak)
-
-
-def compile_calibration_kernels() -> None:
-    """Compile (and cache) the calibration-stage kernels on a small synthetic exposure.
-
-    First the default measurement plugins, last plugin first, on footprints found without
-    the detection kernels; then the whole calibration stage (detection, deblending,
-    measurement; no reference catalogue, no background re-estimation).
+    On a small synthetic exposure: with ``cosmic_rays``, the repair task's cosmic-ray search and
+    interpolation; detection; the default measurement plugins but `MAIN_PROCESS_PLUGINS` (with
+    the PSF's size standing in for the shapes they would measure); then the whole calibration
+    stage (detection, deblending, measurement; no reference catalogue, no background
+    re-estimation).
     """
     from lsstlite.table import Schema, SourceCatalog
     from lsstlite.tasks.calibrate import CalibrateTask
+    from lsstlite.tasks.detection import SourceDetectionTask
     from lsstlite.tasks.measurement import SingleFrameMeasurementTask
+    from lsstlite.tasks.repair import RepairTask
 
     exposure = _synthetic_exposure()
-    footprints = _footprints(exposure, 50.0)
+    if cosmic_rays:
+        exposure.image[128, 40] += 2000.0  # a one-pixel cosmic ray, so that it is interpolated
+        RepairTask().run(exposure)
+        exposure = _synthetic_exposure()
+    detection_config = SourceDetectionTask.ConfigClass()
+    detection_config.reEstimateBackground = False  # the main process compiles the background
+    detected = SourceDetectionTask(config=detection_config).run(exposure)
+
     schema = Schema()
     measurement = SingleFrameMeasurementTask(schema=schema)
-    measurement.plugins.reverse()
-    catalog = SourceCatalog(schema, len(footprints))
-    catalog["id"] = np.arange(1, len(footprints) + 1)
-    measurement.run(catalog, exposure, footprints)
+    measurement.plugins = [p for p in measurement.plugins if p.name not in MAIN_PROCESS_PLUGINS]
+    catalog = SourceCatalog(schema, len(detected.sources))
+    catalog["id"] = detected.sources["id"]
+    catalog["parent"] = detected.sources["parent"]
+    for moment, value in (("xx", _SIGMA**2), ("yy", _SIGMA**2), ("xy", 0.0)):
+        catalog[f"base_SdssShape_{moment}"] = value
+    measurement.run(catalog, exposure, detected.footprints)
 
     config = CalibrateTask.ConfigClass()
-    config.detection.reEstimateBackground = False  # the main process compiles the background
+    config.detection.reEstimateBackground = False
     config.doAstrometry = False
     config.doPhotoCal = False
     CalibrateTask(config=config).run(_synthetic_exposure())
@@ -93,12 +112,18 @@ def _stop(process: subprocess.Popen) -> None:
             process.kill()
 
 
-def start_precompile() -> subprocess.Popen | None:
+def start_precompile(cosmic_rays: bool = False) -> subprocess.Popen | None:
     """Start `compile_calibration_kernels` in a second process when that shortens a first run.
 
     Only when the kernels are not cached yet, the machine has a second core, and this is the
     program's main process (not a ``-j`` worker, whose siblings already use the other cores).
     The process is stopped when this one exits.
+
+    Parameters
+    ----------
+    cosmic_rays : bool
+        The run searches for cosmic rays (``charImage.repair.doCosmicRay``): compile those
+        kernels too, first.
 
     Returns
     -------
@@ -109,7 +134,8 @@ def start_precompile() -> subprocess.Popen | None:
 
     if kernels_cached() or (os.cpu_count() or 1) < 2 or multiprocessing.parent_process() is not None:
         return None
-    process = subprocess.Popen([sys.executable, "-m", "lsstlite.tasks.precompile"],
+    command = [sys.executable, "-m", "lsstlite.tasks.precompile"]
+    process = subprocess.Popen(command + (["--cosmic-rays"] if cosmic_rays else []),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     atexit.register(_stop, process)
@@ -117,4 +143,4 @@ def start_precompile() -> subprocess.Popen | None:
 
 
 if __name__ == "__main__":
-    compile_calibration_kernels()
+    compile_calibration_kernels(cosmic_rays="--cosmic-rays" in sys.argv[1:])

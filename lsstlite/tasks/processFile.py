@@ -126,7 +126,7 @@ class ProcessFileTask(CmdLineTask):
             As `run`.
         """
         start = time.perf_counter()
-        _announce_compilation(self.log)
+        _announce_compilation(self.log, self.config.charImage.repair.doCosmicRay)
         exposure, camera = self.readExposure(inputRef)
         result = self.run(exposure, calibDir=repo.calib, **camera)
         if self.config.doWrite:
@@ -236,8 +236,10 @@ class ProcessFileTask(CmdLineTask):
 _compilation_checked = False
 
 
-def _announce_compilation(log) -> None:
-    """Say once per process when the Numba kernels are about to be compiled (first run)."""
+def _announce_compilation(log, cosmic_rays: bool) -> None:
+    """Say once per process when the Numba kernels are about to be compiled (first run), and
+    start the second compiling process (`lsstlite.tasks.precompile`); ``cosmic_rays``: the run
+    searches for cosmic rays."""
     global _compilation_checked
     if _compilation_checked:
         return
@@ -246,7 +248,7 @@ def _announce_compilation(log) -> None:
     from lsstlite.tasks.precompile import start_precompile
 
     if not kernels_cached():
-        helper = start_precompile()
+        helper = start_precompile(cosmic_rays=cosmic_rays)
         log.info("First run: compiling the Numba kernels once (~15-25 s%s); later runs load "
                  "them from the cache", ", the calibration stage's in a second process"
                  if helper is not None else "")
