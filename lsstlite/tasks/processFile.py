@@ -250,7 +250,7 @@ def _announce_compilation(log, cosmic_rays: bool) -> None:
     if not kernels_cached():
         helper = start_precompile(cosmic_rays=cosmic_rays)
         log.info("First run: compiling the Numba kernels once (~15-25 s%s); later runs load "
-                 "them from the cache", ", the calibration stage's in a second process"
+                 "them from the cache", ", about half of them in a second process"
                  if helper is not None else "")
 
 
