@@ -66,7 +66,9 @@ def test_bad_pixels_are_never_cosmic_rays():
     assert not (is_cr & truth).any()
 
 
-def numpy_candidates(image, variance, bkg, thresholds, min_sigma, cond3_fac):
+def numpy_pair_tests(image, variance, bkg, thresholds, min_sigma, cond3_fac):
+    """Conditions 2 and 3 at every interior pixel in numpy: (candidate mask, replacement value:
+    the largest pair mean among the sharp pairs)."""
     img = image.astype(np.float64)
     var = variance.astype(np.float64)
     ny, nx = img.shape
@@ -75,16 +77,25 @@ def numpy_candidates(image, variance, bkg, thresholds, min_sigma, cond3_fac):
     pairs = [((-1, 0), (1, 0)), ((0, -1), (0, 1)), ((-1, -1), (1, 1)), ((1, -1), (-1, 1))]
     significant = np.zeros(v0.shape, bool)
     sharp = np.zeros(v0.shape, bool)
+    best = np.full(v0.shape, -np.inf)
     for (a, b), thres in zip(pairs, thresholds):
         def sl(d, arr):
             return arr[1 + d[0]: ny - 1 + d[0], 1 + d[1]: nx - 1 + d[1]]
         mean = 0.5 * (sl(a, img) + sl(b, img))
         sm = 0.5 * np.sqrt(sl(a, var) + sl(b, var))
         significant |= v0 > mean + min_sigma * s0
-        sharp |= thres * (v0 - bkg - cond3_fac * s0) > (mean - bkg) + cond3_fac * sm
+        is_sharp = thres * (v0 - bkg - cond3_fac * s0) > (mean - bkg) + cond3_fac * sm
+        sharp |= is_sharp
+        best = np.where(is_sharp & (mean > best), mean, best)
     out = np.zeros(img.shape, bool)
     out[1:-1, 1:-1] = significant & sharp
-    return out
+    value = np.zeros(img.shape)
+    value[1:-1, 1:-1] = best
+    return out, value
+
+
+def numpy_candidates(image, variance, bkg, thresholds, min_sigma, cond3_fac):
+    return numpy_pair_tests(image, variance, bkg, thresholds, min_sigma, cond3_fac)[0]
 
 
 def test_candidates_match_numpy_reference():
@@ -104,42 +115,18 @@ def numpy_find_cosmic_rays(image, variance, mask, thresholds, bkg, bad_bits, min
     passes that re-test every neighbour of a cosmic ray on the repaired image."""
     from scipy import ndimage
 
+    usable = (mask & bad_bits) == 0
     img = image.astype(np.float64)
-    var = variance.astype(np.float64)
-    ny, nx = img.shape
-    pairs = [((-1, 0), (1, 0)), ((0, -1), (0, 1)), ((-1, -1), (1, 1)), ((1, -1), (-1, 1))]
-
-    def test(work, min_sig, c3):
-        """Candidate mask and replacement (largest sharp pair mean) of the interior pixels."""
-        v0 = work[1:-1, 1:-1]
-        s0 = np.sqrt(var[1:-1, 1:-1])
-        significant = np.zeros(v0.shape, bool)
-        sharp = np.zeros(v0.shape, bool)
-        best = np.full(v0.shape, -np.inf)
-        for (a, b), thres in zip(pairs, thresholds):
-            def sl(d, arr):
-                return arr[1 + d[0]: ny - 1 + d[0], 1 + d[1]: nx - 1 + d[1]]
-            mean = 0.5 * (sl(a, work) + sl(b, work))
-            sm = 0.5 * np.sqrt(sl(a, var) + sl(b, var))
-            significant |= v0 > mean + min_sig * s0
-            is_sharp = thres * (v0 - bkg - c3 * s0) > (mean - bkg) + c3 * sm
-            sharp |= is_sharp
-            best = np.where(is_sharp & (mean > best), mean, best)
-        ok = np.zeros(work.shape, bool)
-        ok[1:-1, 1:-1] = significant & sharp & ((mask[1:-1, 1:-1] & bad_bits) == 0)
-        value = np.zeros(work.shape)
-        value[1:-1, 1:-1] = best
-        return ok, value
-
-    cand, value = test(img, min_sigma, cond3_fac)
+    cand, value = numpy_pair_tests(image, variance, bkg, thresholds, min_sigma, cond3_fac)
+    cand &= usable
     labels, n = ndimage.label(cand, structure=np.ones((3, 3)))
     excess = ndimage.sum(img - bkg, labels, index=np.arange(1, n + 1))
     is_cr = cand & np.isin(labels, np.flatnonzero(excess >= min_dn) + 1)
-    work = np.where(is_cr, value, img).astype(np.float32).astype(np.float64)
+    work = np.where(is_cr, value, img).astype(np.float32)
     for _ in range(niteration):
         near = ndimage.binary_dilation(is_cr, structure=np.ones((3, 3))) & ~is_cr
-        ok, value = test(work, 0.5 * min_sigma, 0.0)
-        new = near & ok
+        ok, value = numpy_pair_tests(work, variance, bkg, thresholds, 0.5 * min_sigma, 0.0)
+        new = near & ok & usable
         if not new.any():
             break
         is_cr |= new
