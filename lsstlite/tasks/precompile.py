@@ -2,19 +2,26 @@
 
 With an empty Numba cache the first ``processFile.py`` run compiles every kernel as it first
 meets it, one after the other. The kernels do not depend on the frame, only on the array
-types, which are fixed. The main process needs, in this order: the background kernels, the
-adaptive moments (the PSF model's size sets the detection smoothing), the detection kernels,
-the centroid, shape, Gaussian, PSF, aperture and Kron kernels, the local background, and in
-the calibration stage the deblender (and, when cosmic rays are searched for, the repair kernels
-after the moments). So that the two processes do not compile the same kernel at the same time,
-a second process, started at once, compiles on a small synthetic exposure the repair kernels
-(if needed), then the detection kernels (ready by the time the main process has compiled the background
-and the moments), then the Gaussian, PSF and Kron fluxes and the local background (while the
-main process compiles the centroid), then the calibration stage (deblending). The main process
-keeps the background, moments, centroid and aperture kernels. Numba writes what it compiles to
-the shared on-disk cache and the main process loads a kernel instead of compiling it when the
-second process got there first. Numba writes its cache files atomically, so compiling the same
-kernel twice at once does no harm (it only wastes the time).
+types, which are fixed. So while the main process compiles what it needs first, a second
+process, started at once, compiles on a small synthetic exposure what the main process needs
+later, in the order it needs it, and the two never compile the same kernel at the same time
+(that only wastes the time). Numba writes what either compiles to the shared on-disk cache and
+the main process loads a kernel instead of compiling it when the second process got there
+first (Numba writes its cache files atomically).
+
+The main process needs, in this order: the background kernels; the adaptive moments (its PSF's
+size sets the detection smoothing) and the detection kernels; with a cosmic-ray search (not for
+SDSS frames), detection comes first (the initial PSF) and the repair kernels after the moments;
+then the centroid, shape, Gaussian, PSF, aperture and Kron kernels, the local background, and in
+the calibration stage the deblender. The second process compiles:
+
+- without a cosmic-ray search: detection (ready when the main process has compiled the
+  background and the moments), the Gaussian, PSF and Kron fluxes and the local background, then
+  the calibration stage (deblending); the main process keeps the background, moments, centroid
+  and aperture kernels;
+- with one: the repair kernels, the centroid, the Gaussian, PSF and Kron fluxes and the local
+  background, then the calibration stage; the main process keeps the background, detection,
+  moments and aperture kernels.
 
 Run as ``python -m lsstlite.tasks.precompile``; `start_precompile` starts it when it pays.
 """
@@ -32,9 +39,10 @@ import numpy as np
 __all__ = ["compile_calibration_kernels", "start_precompile"]
 
 
-#: Measurement plugins the main process compiles itself (it needs them first, or before the
-#: second process could be done with them).
-MAIN_PROCESS_PLUGINS = ("base_SdssCentroid", "base_SdssShape", "base_CircularApertureFlux")
+#: Measurement plugins the main process compiles itself, without / with a cosmic-ray search (it
+#: needs them before the second process could be done with them).
+MAIN_PROCESS_PLUGINS = {False: ("base_SdssCentroid", "base_SdssShape", "base_CircularApertureFlux"),
+                        True: ("base_SdssShape", "base_CircularApertureFlux")}
 _SIGMA = 1.5  # PSF sigma of the synthetic exposure, pixels
 
 
@@ -61,14 +69,28 @@ def _synthetic_exposure():
                     psf=KnownShapeKernelPsf(psf_image / psf_image.sum()))
 
 
+def _labelled_footprints(exposure, threshold: float):
+    """Footprints of the pixels above ``threshold``, labelled by the kernel of the cosmic-ray
+    search (already compiled), not by the detection kernels (the main process compiles those)."""
+    from lsstlite.kernels.footprints import label_8, label_statistics
+    from lsstlite.meas.footprints import SourceFootprints
+
+    labels, n = label_8(exposure.image > threshold)
+    npix, bbox, peak, peak_x, peak_y = label_statistics(labels, n, exposure.image)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    footprints = SourceFootprints(labels, ids.astype(np.int32), bbox.astype(np.int64), npix,
+                                  peak_x.astype(float), peak_y.astype(float), peak)
+    return footprints, ids, np.zeros(n, dtype=np.int64)
+
+
 def compile_calibration_kernels(cosmic_rays: bool = False) -> None:
     """Compile (and cache) the kernels the main process needs after its first ones.
 
-    On a small synthetic exposure: with ``cosmic_rays``, the repair task's cosmic-ray search and
-    interpolation; detection; the default measurement plugins but `MAIN_PROCESS_PLUGINS` (with
-    the PSF's size standing in for the shapes they would measure); then the whole calibration
-    stage (detection, deblending, measurement; no reference catalogue, no background
-    re-estimation).
+    On a small synthetic exposure (see the module docstring for the order): with
+    ``cosmic_rays`` the repair task (a cosmic-ray search and interpolation), else detection; the
+    default measurement plugins but ``MAIN_PROCESS_PLUGINS[cosmic_rays]`` (with the PSF's size
+    standing in for the shapes they would measure); then the whole calibration stage
+    (detection, deblending, measurement; no reference catalogue, no background re-estimation).
     """
     from lsstlite.table import Schema, SourceCatalog
     from lsstlite.tasks.calibrate import CalibrateTask
@@ -81,19 +103,24 @@ def compile_calibration_kernels(cosmic_rays: bool = False) -> None:
         exposure.image[128, 40] += 2000.0  # a one-pixel cosmic ray, so that it is interpolated
         RepairTask().run(exposure)
         exposure = _synthetic_exposure()
-    detection_config = SourceDetectionTask.ConfigClass()
-    detection_config.reEstimateBackground = False  # the main process compiles the background
-    detected = SourceDetectionTask(config=detection_config).run(exposure)
+        footprints, ids, parents = _labelled_footprints(exposure, 50.0)
+    else:
+        detection_config = SourceDetectionTask.ConfigClass()
+        detection_config.reEstimateBackground = False  # the main process compiles the background
+        detected = SourceDetectionTask(config=detection_config).run(exposure)
+        footprints, ids, parents = (detected.footprints, detected.sources["id"],
+                                    detected.sources["parent"])
 
     schema = Schema()
     measurement = SingleFrameMeasurementTask(schema=schema)
-    measurement.plugins = [p for p in measurement.plugins if p.name not in MAIN_PROCESS_PLUGINS]
-    catalog = SourceCatalog(schema, len(detected.sources))
-    catalog["id"] = detected.sources["id"]
-    catalog["parent"] = detected.sources["parent"]
+    skip = MAIN_PROCESS_PLUGINS[cosmic_rays]
+    measurement.plugins = [p for p in measurement.plugins if p.name not in skip]
+    catalog = SourceCatalog(schema, len(ids))
+    catalog["id"] = ids
+    catalog["parent"] = parents
     for moment, value in (("xx", _SIGMA**2), ("yy", _SIGMA**2), ("xy", 0.0)):
         catalog[f"base_SdssShape_{moment}"] = value
-    measurement.run(catalog, exposure, detected.footprints)
+    measurement.run(catalog, exposure, footprints)
 
     config = CalibrateTask.ConfigClass()
     config.detection.reEstimateBackground = False
