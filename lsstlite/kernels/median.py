@@ -65,8 +65,9 @@ def masked_median(values: np.ndarray, use: np.ndarray | None = None) -> float:
 
     Parameters
     ----------
-    values : ndarray of float32 or float64
-        Any shape (used without a copy when contiguous).
+    values : ndarray
+        Any shape; float32 or float64 of either byte order (used without a copy when native
+        and contiguous), other types as float64.
     use : ndarray of bool, optional
         Same shape; default all values.
 
@@ -76,7 +77,9 @@ def masked_median(values: np.ndarray, use: np.ndarray | None = None) -> float:
         NaN when nothing is selected or a selected value is NaN (as `numpy.median`).
     """
     flat = np.ascontiguousarray(values).ravel()
-    if flat.dtype not in (np.float32, np.float64):
+    if flat.dtype.kind == "f" and flat.dtype.itemsize in (4, 8):
+        flat = flat.astype(flat.dtype.newbyteorder("="), copy=False)  # FITS data: big-endian
+    else:
         flat = flat.astype(np.float64)
     sel = (np.ones(flat.size, dtype=np.bool_) if use is None
            else np.ascontiguousarray(use, dtype=np.bool_).ravel())

@@ -42,3 +42,11 @@ def test_non_finite_values_follow_numpy():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="selection flags"):
         masked_median(np.zeros(4, np.float32), np.ones(5, bool))
+
+
+def test_big_endian_and_integer_values():
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.0, 3.0, 1000).astype(">f4")  # as FITS stores them
+    assert masked_median(values) == float(np.median(values))
+    counts = rng.integers(0, 50, 999)
+    assert masked_median(counts) == float(np.median(counts))
