@@ -28,7 +28,7 @@ from .fits_write import (
     write_fits_file,
 )
 
-__all__ = ["table_hdu", "write_astropy_table", "write_table_file"]
+__all__ = ["table_hdu", "write_column_table", "write_table_file"]
 
 #: numpy kind+size -> (TFORM letter, TZERO or None, stored numpy type).
 _INT_FORMS = {
@@ -144,21 +144,19 @@ def write_table_file(path: str | os.PathLike, hdu: Sequence[Buffer]) -> None:
     write_fits_file(path, [primary_header(), *hdu])
 
 
-def write_astropy_table(table, path: str | os.PathLike) -> None:
-    """Write an `astropy.table.Table` of 1-d columns as a FITS binary table, atomically.
+def write_column_table(table, path: str | os.PathLike) -> None:
+    """Write a `lsstlite.table.ColumnTable` as a FITS binary table, atomically.
 
-    Units (FITS spelling) and descriptions are kept; ``table.meta`` scalars become header
-    cards.
+    Units and descriptions are kept; ``table.meta`` scalars become header cards.
 
     Raises
     ------
     ValueError
-        A column that is not 1-d or of an unsupported dtype; a ``meta`` value that is not a
-        bool, int, float or str.
+        A column of an unsupported dtype; a ``meta`` value that is not a bool, int, float or
+        str.
     """
-    columns = list(table.columns.values())
-    units = ["" if c.unit is None else c.unit.to_string("fits") for c in columns]
-    docs = [c.description or "" for c in columns]
+    names = table.colnames
     meta = [card(str(key), value) for key, value in table.meta.items()]
-    write_table_file(path, table_hdu(table.colnames, [np.asarray(c) for c in columns], units,
-                                     docs, extra_cards=meta))
+    write_table_file(path, table_hdu(names, [table[n] for n in names],
+                                     [table.unit(n) for n in names],
+                                     [table.description(n) for n in names], extra_cards=meta))

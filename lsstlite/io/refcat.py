@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from astropy.table import Table
 
 from lsstlite.io.htm import trixels_in_circle
 
@@ -110,8 +109,10 @@ class ReferenceCatalog:
         return ReferenceCatalog({k: v[selection] for k, v in self.columns.items()}, self.bands,
                                 self.meta)
 
-    def to_table(self) -> Table:
+    def to_table(self):
         """astropy `~astropy.table.Table` with units (deg, nJy)."""
+        from astropy.table import Table
+
         table = Table()
         for name, values in self.columns.items():
             table[name] = values
@@ -138,13 +139,32 @@ def _within(ra_deg, dec_deg, center_ra, center_dec, radius_deg) -> np.ndarray:
     return cos_sep >= math.cos(math.radians(radius_deg))
 
 
-def _column_unit(table: Table, name: str) -> str:
-    unit = table[name].unit
-    return "" if unit is None else str(unit).strip()
+class _Columns:
+    """Named columns and their units, as read from a table (no astropy table objects)."""
+
+    def __init__(self, columns: dict[str, np.ndarray], units: dict[str, str]) -> None:
+        self.columns = columns
+        self.units = units
+        self.colnames = list(columns)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def unit(self, name: str) -> str:
+        return self.units.get(name, "").strip()
 
 
-def _coord_in_degrees(table: Table, name: str, coord_unit: str | None, source: str) -> np.ndarray:
-    unit = coord_unit or _column_unit(table, name) or ("rad" if name.startswith("coord_") else "deg")
+def _from_astropy_table(table) -> _Columns:
+    return _Columns({name: np.asarray(table[name]) for name in table.colnames},
+                    {name: str(table[name].unit) for name in table.colnames
+                     if table[name].unit is not None})
+
+
+def _coord_in_degrees(table: _Columns, name: str, coord_unit: str | None, source: str) -> np.ndarray:
+    unit = coord_unit or table.unit(name) or ("rad" if name.startswith("coord_") else "deg")
     values = np.asarray(table[name], dtype=np.float64)
     if unit in ("rad", "radian", "radians"):
         return np.degrees(values)
@@ -170,9 +190,9 @@ def _flux_kind(unit: str) -> str:
 _TO_NJY = {"nJy": 1.0, "uJy": 1.0e3, "Jy": 1.0e9}
 
 
-def _flux_in_njy(table: Table, flux_name: str, err_name: str | None, flux_unit: str | None,
+def _flux_in_njy(table: _Columns, flux_name: str, err_name: str | None, flux_unit: str | None,
                  source: str) -> tuple[np.ndarray, np.ndarray]:
-    kind = _flux_kind(flux_unit) if flux_unit else (_flux_kind(_column_unit(table, flux_name))
+    kind = _flux_kind(flux_unit) if flux_unit else (_flux_kind(table.unit(flux_name))
                                                     or "nJy")
     if not kind:
         msg = (f"{source}: flux unit {flux_unit!r} not understood; use 'nJy', 'uJy', 'Jy' or "
@@ -188,7 +208,7 @@ def _flux_in_njy(table: Table, flux_name: str, err_name: str | None, flux_unit: 
     return values * scale, errors * scale
 
 
-def _find_column(table: Table, given: str | None, candidates: tuple[str, ...], what: str,
+def _find_column(table: _Columns, given: str | None, candidates: tuple[str, ...], what: str,
                  source: str) -> str | None:
     if given is not None:
         if given not in table.colnames:
@@ -198,7 +218,7 @@ def _find_column(table: Table, given: str | None, candidates: tuple[str, ...], w
     return next((c for c in candidates if c in table.colnames), None)
 
 
-def _bands_in(table: Table, flux_column: str, flux_err_column: str | None) -> list[str]:
+def _bands_in(table: _Columns, flux_column: str, flux_err_column: str | None) -> list[str]:
     pattern = re.compile("^" + re.escape(flux_column).replace(re.escape("{band}"), "(.+)") + "$")
     bands = []
     for name in table.colnames:
@@ -211,7 +231,7 @@ def _bands_in(table: Table, flux_column: str, flux_err_column: str | None) -> li
     return bands
 
 
-def _to_catalog(table: Table, source: str, bands, *, ra_column, dec_column, coord_unit,
+def _to_catalog(table: _Columns, source: str, bands, *, ra_column, dec_column, coord_unit,
                 id_column, flux_column, flux_err_column, flux_unit, meta) -> ReferenceCatalog:
     ra_name = _find_column(table, ra_column, _RA_CANDIDATES, "RA", source)
     dec_name = _find_column(table, dec_column, _DEC_CANDIDATES, "Dec", source)
@@ -285,13 +305,13 @@ def _read_shard(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     if len(hdus) < 2 or not hdus[1].columns:
         msg = f"reference shard {path} has no table HDU"
         raise ValueError(msg)
-    header = hdus[1].header
+    header = hdus[1].values
     units = {}
     for k in range(1, int(header.get("TFIELDS", 0)) + 1):
         unit = header.get(f"TUNIT{k}")
         if unit:
             units[header[f"TTYPE{k}"]] = unit
-    version = header.get("REFCAT_FORMAT_VERSION", hdus[0].header.get("REFCAT_FORMAT_VERSION", 0))
+    version = header.get("REFCAT_FORMAT_VERSION", hdus[0].values.get("REFCAT_FORMAT_VERSION", 0))
     if int(version) == 0:  # version 0 stored fluxes in Jy, usually without units
         for name in hdus[1].columns:
             if name.endswith(("_flux", "_fluxErr", "_fluxSigma")) and name not in units:
@@ -299,14 +319,11 @@ def _read_shard(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return hdus[1].columns, units
 
 
-def _shards_table(shards: list[tuple[dict[str, np.ndarray], dict[str, str]]]) -> Table:
+def _shards_table(shards: list[tuple[dict[str, np.ndarray], dict[str, str]]]) -> _Columns:
     """One table of the shards' rows (columns concatenated, the first shard's units)."""
     columns, units = shards[0]
-    table = Table({name: np.concatenate([shard[0][name] for shard in shards])
-                   for name in columns})
-    for name, unit in units.items():
-        table[name].unit = unit
-    return table
+    return _Columns({name: np.concatenate([shard[0][name] for shard in shards])
+                     for name in columns}, dict(units))
 
 
 def _load_shards(directory: Path, center_ra, center_dec, radius, bands, options) -> ReferenceCatalog:
@@ -414,8 +431,10 @@ def load_reference_catalog(path: str | os.PathLike, center_ra_deg: float, center
             msg = (f"reference catalogue {source}: unknown table format; use .fits, .csv, .ecsv "
                    "or pass table_format")
             raise ValueError(msg)
+        from astropy.table import Table
+
         try:
-            table = Table.read(source, format=fmt)
+            table = _from_astropy_table(Table.read(source, format=fmt))
         except Exception as exc:  # astropy raises many types for unreadable files
             msg = f"reference catalogue {source}: cannot read as {fmt}: {exc}"
             raise ValueError(msg) from exc

@@ -169,7 +169,7 @@ class AstrometryTask(Task):
         Returns
         -------
         result : `Struct`
-            ``wcs`` (the fitted or kept WCS), ``matches`` (astropy `~astropy.table.Table`,
+            ``wcs`` (the fitted or kept WCS), ``matches`` (`lsstlite.table.ColumnTable`,
             one row per match: ``src_id``, ``ref_id``, ``ref_coord_ra``, ``ref_coord_dec``
             (rad), ``src_coord_ra``, ``src_coord_dec`` (rad), ``separation`` (arcsec),
             ``ref_<band>_flux``/``ref_<band>_fluxErr`` (nJy) when the band is known; None
@@ -273,24 +273,19 @@ class AstrometryTask(Task):
 
     @staticmethod
     def _match_table(sourceCat, rows, ref, ref_idx, sep, band):
-        from astropy.table import Table
+        from lsstlite.table import ColumnTable
 
-        table = Table()
-        table["src_id"] = np.asarray(sourceCat["id"])[rows]
-        table["ref_id"] = np.asarray(ref["id"])[ref_idx]
-        table["ref_coord_ra"] = np.deg2rad(ref.ra[ref_idx])
-        table["ref_coord_dec"] = np.deg2rad(ref.dec[ref_idx])
-        table["src_coord_ra"] = np.asarray(sourceCat["coord_ra"])[rows]
-        table["src_coord_dec"] = np.asarray(sourceCat["coord_dec"])[rows]
-        table["separation"] = sep
-        for name in ("ref_coord_ra", "ref_coord_dec", "src_coord_ra", "src_coord_dec"):
-            table[name].unit = "rad"
-        table["separation"].unit = "arcsec"
+        table = ColumnTable()
+        table.add_column("src_id", np.asarray(sourceCat["id"])[rows])
+        table.add_column("ref_id", np.asarray(ref["id"])[ref_idx])
+        table.add_column("ref_coord_ra", np.deg2rad(ref.ra[ref_idx]), "rad")
+        table.add_column("ref_coord_dec", np.deg2rad(ref.dec[ref_idx]), "rad")
+        table.add_column("src_coord_ra", np.asarray(sourceCat["coord_ra"])[rows], "rad")
+        table.add_column("src_coord_dec", np.asarray(sourceCat["coord_dec"])[rows], "rad")
+        table.add_column("separation", sep, "arcsec")
         for b in ref.bands:  # the exposure's band and any extra loaded (colour terms)
-            table[f"ref_{b}_flux"] = ref.flux(b)[ref_idx]
-            table[f"ref_{b}_fluxErr"] = ref.fluxErr(b)[ref_idx]
-            table[f"ref_{b}_flux"].unit = "nJy"
-            table[f"ref_{b}_fluxErr"].unit = "nJy"
+            table.add_column(f"ref_{b}_flux", ref.flux(b)[ref_idx], "nJy")
+            table.add_column(f"ref_{b}_fluxErr", ref.fluxErr(b)[ref_idx], "nJy")
         if band is not None and f"{band}_flux" in ref:
             table.meta["BAND"] = band
         return table

@@ -258,7 +258,7 @@ class PhotoCalTask(Task):
         ----------
         exposure : `lsstlite.image.Exposure`
         sourceCat : `lsstlite.table.SourceCatalog`
-        matches : `astropy.table.Table`, optional
+        matches : `lsstlite.table.ColumnTable`, optional
             `AstrometryTask` matches (``src_id`` and ``ref_<band>_flux``/``_fluxErr``);
             None: fall back to an existing or header zero point.
 

@@ -203,7 +203,7 @@ class ProcessFileTask(CmdLineTask):
     def writeOutputs(self, inputRef: InputRef, repo: FileRepo, result: Struct) -> None:
         """Write ``out/NAME.fits`` (calexp) and ``out/NAME/{background,icSrc,src,srcMatch}.fits``."""
         from lsstlite.io import write_catalog, write_exposure
-        from lsstlite.io.fits_table import write_astropy_table
+        from lsstlite.io.fits_table import write_column_table
 
         name = inputRef.name
         write_exposure(result.exposure, repo.calexpPath(name))
@@ -212,7 +212,7 @@ class ProcessFileTask(CmdLineTask):
         if result.sourceCat is not None:
             write_catalog(result.sourceCat, repo.datasetPath(name, "src"))
         if result.matches is not None:
-            write_astropy_table(result.matches, repo.datasetPath(name, "srcMatch"))
+            write_column_table(result.matches, repo.datasetPath(name, "srcMatch"))
         self.log.info("Wrote %s and %s/", repo.calexpPath(name), repo.datasetPath(name, "src").parent)
 
     @staticmethod

@@ -101,18 +101,18 @@ def test_bad_columns():
         table_hdu(["s"], [np.array(["é"])])
 
 
-def test_write_astropy_table_keeps_units_descriptions_meta(tmp_path):
+def test_write_column_table_keeps_units_descriptions_meta(tmp_path):
     import astropy.units as u
 
-    from lsstlite.io.fits_table import write_astropy_table
+    from lsstlite.io.fits_table import write_column_table
+    from lsstlite.table import ColumnTable
 
-    table = Table({"src_id": np.array([3, 9], dtype=np.int64),
-                   "separation": np.array([0.1, 0.25]) * u.arcsec,
-                   "ref_r_flux": np.array([1.5e4, 2.0e3]) * u.nJy})
-    table["src_id"].description = "id of the matched source"
-    table.meta["BAND"] = "r"
+    table = ColumnTable(meta={"BAND": "r"})
+    table.add_column("src_id", np.array([3, 9], dtype=np.int64), description="id of the matched source")
+    table.add_column("separation", np.array([0.1, 0.25]), "arcsec")
+    table.add_column("ref_r_flux", np.array([1.5e4, 2.0e3]), "nJy")
     path = tmp_path / "srcMatch.fits"
-    write_astropy_table(table, path)
+    write_column_table(table, path)
     back = Table.read(path)
     assert back.colnames == table.colnames and back.meta["BAND"] == "r"
     assert back["separation"].unit == u.arcsec and back["ref_r_flux"].unit == u.nJy
@@ -121,8 +121,7 @@ def test_write_astropy_table_keeps_units_descriptions_meta(tmp_path):
     assert fits.getheader(path, 1)["TCOMM1"] == "id of the matched source"
     table.meta["BAD"] = {"a": 1}
     with pytest.raises(ValueError, match="cannot store a dict"):
-        write_astropy_table(table, tmp_path / "bad.fits")
-
+        write_column_table(table, tmp_path / "bad.fits")
 
 
 def test_table_hdu_buffers_are_whole_blocks_and_rows_are_not_copied_again(tmp_path):

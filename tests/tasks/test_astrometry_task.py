@@ -67,7 +67,7 @@ def test_perturbed_wcs_fits_truth(field):
     # matches: the right pairs (galaxies have no reference entry)
     m = result.matches
     assert len(m) == result.numMatches
-    assert m["separation"].unit == "arcsec" and m["ref_coord_ra"].unit == "rad"
+    assert m.unit("separation") == "arcsec" and m.unit("ref_coord_ra") == "rad"
     assert np.all(m["separation"] < 0.1)
     assert "ref_r_flux" in m.colnames
 
