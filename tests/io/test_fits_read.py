@@ -123,3 +123,53 @@ def test_primary_image_scaled_blank_and_empty(tmp_path):
     (tmp_path / "cut.fits").write_bytes(raw[:2880 + 4])
     with pytest.raises(ValueError, match="truncated"):
         read_primary_image(tmp_path / "cut.fits")
+
+
+def _assert_values_equal_astropy(header):
+    from lsstlite.io.fits_read import card_values
+
+    values = card_values(header.tostring())
+    for key in set(header.keys()) - {"COMMENT", "HISTORY", ""}:
+        want = header[key]
+        assert key in values, key
+        assert type(values[key]) is type(want) and values[key] == want, (key, values[key], want)
+
+
+def test_card_values_parse_as_astropy_does():
+    header = fits.Header()
+    header["STR"] = ("it''s", "quoted quote")
+    header["LEAD"] = "  leading kept, trailing dropped   "
+    header["EMPTY"] = ""
+    header["LOGT"], header["LOGF"] = True, False
+    header["INT"], header["NEG"] = 42, -7
+    header["FLT"], header["EXP"] = 0.125, -1.5e-12
+    header["HIERARCH REFCAT_FORMAT_VERSION"] = 1
+    header["LONGSTR"] = "x" * 150 + " end"  # CONTINUE cards
+    header["TTYPE1"] = "coord_ra"
+    header["DUP"] = 1
+    header.append(("DUP", 2), useblanks=False, bottom=True)
+    header.add_comment("a comment")
+    header.add_history("a history")
+    _assert_values_equal_astropy(header)
+    cards = fits.Header.fromstring("DEXP    =               1.5D+3 / a D exponent".ljust(80)
+                                   + "END".ljust(80))
+    _assert_values_equal_astropy(cards)
+
+
+def test_card_values_equal_astropy_on_the_sdss_files(sdss_data):
+    paths = sorted((sdss_data / "run4192").glob("*-0300.fit*"))
+    assert paths
+    for path in paths:
+        with fits.open(path) as hdul:
+            for hdu in hdul:
+                _assert_values_equal_astropy(hdu.header)
+
+
+def test_table_hdu_header_is_built_on_demand(tmp_path):
+    path = tmp_path / "t.fits"
+    _write(path)
+    hdus = read_fits_tables(path)
+    assert hdus[0].values["MASKROWS"] == 12 and hdus[1].values["TTYPE1"] == "flag"
+    assert hdus[1]._header is None
+    with fits.open(path) as ref:
+        assert hdus[1].header == ref[1].header
