@@ -26,7 +26,8 @@ from astropy.io import fits
 
 from .fits_write import BLOCK
 
-__all__ = ["FitsTable", "card_values", "read_fits_tables", "read_primary_image"]
+__all__ = ["FitsTable", "card_values", "read_fits_tables", "read_primary_header_values",
+           "read_primary_image"]
 
 _TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])([A-Z]?)(?:\((\d*)\))?")
 _TYPES = {"L": "i1", "B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
@@ -264,6 +265,43 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
             hdus.append(FitsTable(text, header, {}))
         start = end + (-(-size // BLOCK)) * BLOCK
     return hdus
+
+
+def read_primary_header_values(path: str | os.PathLike) -> dict:
+    """`card_values` of a FITS file's primary header, reading (and decompressing) only the
+    header's blocks.
+
+    Raises
+    ------
+    FileNotFoundError
+        Missing file.
+    ValueError
+        Not a FITS file (no ``SIMPLE`` card first, or no ``END`` card); a gzip file that is
+        not valid.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
+        blocks = []
+        try:
+            while True:
+                block = stream.read(BLOCK)
+                if not blocks and not block.startswith(b"SIMPLE  ="):
+                    msg = f"{path}: not a FITS file (no SIMPLE card first)"
+                    raise ValueError(msg)
+                if len(block) < BLOCK:
+                    msg = f"{path}: FITS primary header has no END card"
+                    raise ValueError(msg)
+                blocks.append(block)
+                cards = block.decode("ascii", errors="replace")
+                if any(cards.startswith("END ", i) for i in range(0, BLOCK, 80)):
+                    break
+        except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
+            msg = f"{path}: cannot decompress: {error}"
+            raise ValueError(msg) from None
+    return card_values(b"".join(blocks).decode("ascii", errors="replace"))
 
 
 def read_primary_image(path: str | os.PathLike) -> tuple[fits.Header, np.ndarray | None]:

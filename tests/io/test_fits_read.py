@@ -173,3 +173,36 @@ def test_table_hdu_header_is_built_on_demand(tmp_path):
     assert hdus[1]._header is None
     with fits.open(path) as ref:
         assert hdus[1].header == ref[1].header
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_primary_header_values_read_only_the_header(tmp_path, compressed):
+    from lsstlite.io.fits_read import read_primary_header_values
+
+    header = fits.Header([("ORIGIN", "SDSS"), ("RUN", 4192)] + [(f"K{i}", i) for i in range(60)])
+    path = tmp_path / "p.fits"
+    fits.PrimaryHDU(np.zeros((50, 40), np.float32), header=header).writeto(path)
+    raw = path.read_bytes()
+    if compressed:  # a truncated data part shows that only the header is decompressed
+        path = tmp_path / "p.fits.gz"
+        path.write_bytes(gzip.compress(raw)[: len(gzip.compress(raw[:2 * 2880])) + 20])
+    values = read_primary_header_values(path)
+    assert values["ORIGIN"] == "SDSS" and values["RUN"] == 4192 and values["K59"] == 59
+    assert values == {k: v for k, v in fits.Header.fromstring(raw[:2 * 2880].decode()).items()
+                      if k not in ("COMMENT", "")}
+
+
+def test_primary_header_values_refuse_non_fits(tmp_path):
+    from lsstlite.io.fits_read import read_primary_header_values
+
+    (tmp_path / "a.txt").write_text("hello " * 1000)
+    with pytest.raises(ValueError, match="not a FITS file"):
+        read_primary_header_values(tmp_path / "a.txt")
+    (tmp_path / "b.fits.gz").write_bytes(b"\x1f\x8b" + b"garbage" * 100)
+    with pytest.raises(ValueError, match="cannot decompress"):
+        read_primary_header_values(tmp_path / "b.fits.gz")
+    (tmp_path / "c.fits").write_bytes(("SIMPLE  =                    T".ljust(80) * 36).encode())
+    with pytest.raises(ValueError, match="no END card"):
+        read_primary_header_values(tmp_path / "c.fits")
+    with pytest.raises(FileNotFoundError):
+        read_primary_header_values(tmp_path / "none.fits")

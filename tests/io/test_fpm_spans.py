@@ -31,3 +31,27 @@ def test_rasterize_spans_edges_and_empty():
     np.testing.assert_array_equal(out, expected)
     assert rasterize_spans(np.empty((0, 3), np.int64), (2, 2)).sum() == 0
     assert rasterize_spans(np.array([[5, 0, 1]]), (2, 2)).sum() == 0
+
+
+def test_span_pixel_indices_cover_the_reference_pixels():
+    from lsstlite.io.sdss.fpm import span_pixel_indices
+
+    rng = np.random.default_rng(4)
+    shape = (29, 41)
+    y = rng.integers(-3, 32, 300)
+    x1 = rng.integers(-8, 45, 300)
+    spans = np.stack([y, x1, x1 + rng.integers(-3, 15, 300)], axis=1)
+    index = span_pixel_indices(spans, shape)
+    assert index.min() >= 0 and index.max() < shape[0] * shape[1]
+    np.testing.assert_array_equal(np.unique(index), np.flatnonzero(_reference(spans, shape)))
+
+
+def test_fpm_pixels_equal_the_planes(sdss_data):
+    from lsstlite.io.sdss.fpm import read_fpm, read_fpm_pixels
+
+    path = sdss_data / "run4192" / "fpM-004192-r4-0300.fit"
+    planes = read_fpm(path, shape=(1361, 2048))
+    pixels = read_fpm_pixels(path, shape=(1361, 2048))
+    assert list(pixels) == list(planes) and planes["OBJECT"].any()
+    for name, image in planes.items():
+        np.testing.assert_array_equal(np.unique(pixels[name]), np.flatnonzero(image))

@@ -15,7 +15,8 @@ import numpy as np
 
 from lsstlite.io.fits_read import FitsTable, read_fits_tables
 
-__all__ = ["FpmPlanes", "rasterize_spans", "read_fpm", "SDSS_TO_LSST_PLANE"]
+__all__ = ["FpmPlanes", "rasterize_spans", "read_fpm", "read_fpm_pixels", "span_pixel_indices",
+           "SDSS_TO_LSST_PLANE"]
 
 log = logging.getLogger("lsstlite.io.sdss")
 
@@ -74,16 +75,36 @@ def _plane_spans(table: FitsTable, path: str, plane: str) -> np.ndarray:
     return spans
 
 
-def rasterize_spans(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Boolean image of the pixels covered by spans.
+def span_pixel_indices(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Flat indices (into a C-ordered ``shape`` image) of the pixels covered by spans.
 
     Parameters
     ----------
     spans : `numpy.ndarray`
         Integer ``(n, 3)`` array of ``(y, x1, x2)``, x range inclusive.
     shape : (int, int)
-        ``(nrow, ncol)`` of the output. Spans on rows outside it are dropped; columns are
+        ``(nrow, ncol)`` of the image. Spans on rows outside it are dropped; columns are
         clipped to it; spans with ``x2 < x1`` (after clipping) are empty.
+
+    Returns
+    -------
+    index : `numpy.ndarray`
+        int64, span by span; a pixel covered by several spans appears several times.
+    """
+    nrow, ncol = shape
+    y = spans[:, 0]
+    lo = np.maximum(spans[:, 1], 0)
+    hi = np.minimum(spans[:, 2], ncol - 1)
+    keep = (y >= 0) & (y < nrow) & (hi >= lo)
+    y, lo, hi = y[keep], lo[keep], hi[keep]
+    lengths = hi - lo + 1
+    ends = np.cumsum(lengths)
+    return (np.repeat(y * ncol + lo - (ends - lengths), lengths)
+            + np.arange(ends[-1] if len(ends) else 0))
+
+
+def rasterize_spans(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Boolean image of the pixels covered by spans (see `span_pixel_indices`).
 
     Returns
     -------
@@ -95,17 +116,9 @@ def rasterize_spans(spans: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     Plain numpy (the covered pixels' flat indices from one ``repeat``): as fast as a Numba
     loop for the ~10^5 pixels of an fpM, and reading a frame then needs no Numba.
     """
-    nrow, ncol = shape
-    y = spans[:, 0]
-    lo = np.maximum(spans[:, 1], 0)
-    hi = np.minimum(spans[:, 2], ncol - 1)
-    keep = (y >= 0) & (y < nrow) & (hi >= lo)
-    y, lo, hi = y[keep], lo[keep], hi[keep]
-    lengths = hi - lo + 1
-    ends = np.cumsum(lengths)
-    out = np.zeros(nrow * ncol, dtype=bool)
-    out[np.repeat(y * ncol + lo - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)] = True
-    return out.reshape(nrow, ncol)
+    out = np.zeros(shape[0] * shape[1], dtype=bool)
+    out[span_pixel_indices(spans, shape)] = True
+    return out.reshape(shape)
 
 
 def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> FpmPlanes:
@@ -132,24 +145,42 @@ def read_fpm(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> F
     FileNotFoundError, ValueError
         Missing file; no plane table; shape unknown.
     """
+    shape, spans = _read_spans(path, shape)
+    return {name: rasterize_spans(plane, shape) for name, plane in spans.items()}
+
+
+def read_fpm_pixels(path: str | os.PathLike,
+                    shape: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
+    """Decode an fpM file into the flat pixel indices of each photo mask plane.
+
+    As `read_fpm`, but each plane is the `span_pixel_indices` of its spans (into a C-ordered
+    ``shape`` image; a pixel may repeat), which costs time in proportion to the masked pixels
+    rather than to the frame.
+    """
+    shape, spans = _read_spans(path, shape)
+    return {name: span_pixel_indices(plane, shape) for name, plane in spans.items()}
+
+
+def _read_spans(path: str | os.PathLike,
+                shape: tuple[int, int] | None) -> tuple[tuple[int, int], dict[str, np.ndarray]]:
+    """The output shape and every plane's spans, in the file's plane order."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         msg = f"SDSS fpM file not found: {path}"
         raise FileNotFoundError(msg)
     hdus = read_fits_tables(path)
     if shape is None:
-        header = hdus[0].header
+        header = hdus[0].values
         if "MASKROWS" not in header or "MASKCOLS" not in header:
             msg = f"{path}: no MASKROWS/MASKCOLS in the primary header; pass shape"
             raise ValueError(msg)
         shape = (int(header["MASKROWS"]), int(header["MASKCOLS"]))
     table = _plane_table(hdus, path)
-    planes: FpmPlanes = {}
+    spans = {}
     for name, value in sorted(table.items(), key=lambda item: item[1]):
         hdu_index = value + 1
         if hdu_index >= len(hdus) - 1:
             msg = f"{path}: plane {name} (value {value}) has no HDU {hdu_index}"
             raise ValueError(msg)
-        spans = _plane_spans(hdus[hdu_index], path, name)
-        planes[name] = rasterize_spans(spans, shape)
-    return planes
+        spans[name] = _plane_spans(hdus[hdu_index], path, name)
+    return shape, spans

@@ -18,8 +18,9 @@ from astropy.io import fits
 
 from lsstlite.image import Exposure, MaskPlanes, PhotoCalib
 from lsstlite.image.sdss_psf import SdssKlPsf
+from lsstlite.io.fits_read import read_primary_header_values
 from lsstlite.io.sdss.fpc import OVERLAP_ROWS, FpcFrame, read_fpc
-from lsstlite.io.sdss.fpm import SDSS_TO_LSST_PLANE, read_fpm
+from lsstlite.io.sdss.fpm import SDSS_TO_LSST_PLANE, read_fpm_pixels
 from lsstlite.io.sdss.names import SDSS_BANDS, SdssFrameId, find_companion, frame_id_from_fpc
 from lsstlite.io.sdss.psfield import PsFieldBand, read_psfield
 from lsstlite.io.sdss.tsfield import TsFieldCalib, read_tsfield, zero_point_from_flux20
@@ -106,7 +107,7 @@ def is_sdss_frame(path_or_header: str | os.PathLike | fits.Header) -> bool:
             msg = f"file not found: {path}"
             raise FileNotFoundError(msg)
         try:
-            header = fits.getheader(path, 0)
+            header = read_primary_header_values(path)
         except (OSError, ValueError):
             return False
     if str(header.get("ORIGIN", "")).strip().upper() != "SDSS":
@@ -139,15 +140,17 @@ def _mask(fpm_path: Path | None, shape: tuple[int, int], info: SdssFrameInfo,
     mask = np.zeros(shape, dtype=np.int32)
     if fpm_path is None:
         return mask, planes
-    for sdss_name, pixels in read_fpm(fpm_path, shape=shape).items():
+    flat = mask.reshape(-1)
+    for sdss_name, pixels in read_fpm_pixels(fpm_path, shape=shape).items():
         if planes_wanted is not None and sdss_name not in planes_wanted:
             continue
         name = SDSS_TO_LSST_PLANE.get(sdss_name, sdss_name)
         bit = planes.add(name)
-        np.bitwise_or(mask, np.int32(1 << bit), out=mask, where=pixels)
+        flat[pixels] |= np.int32(1 << bit)
         info.mask_planes[sdss_name] = name
-        log.debug("%s: fpM plane %s -> %s: %d pixels", fpm_path.name, sdss_name, name,
-                  int(pixels.sum()))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: fpM plane %s -> %s: %d pixels", fpm_path.name, sdss_name, name,
+                      np.unique(pixels).size)
     return mask, planes
 
 
