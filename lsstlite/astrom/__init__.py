@@ -3,7 +3,7 @@
 - :func:`match_to_reference` (``lsstlite.astrom.match``): find the offset, rotation and scale
   error of an initial WCS by voting, then nearest-neighbour matching with a shrinking radius.
 - :func:`fit_tan_sip` (``lsstlite.astrom.sip``): TAN-SIP fit with symmetric sigma clipping,
-  returning an astropy ``WCS``.
+  returning a `lsstlite.image.wcs.TanSipWcs`.
 - :func:`solve_astrometry` (``lsstlite.astrom.solve``): LSST's match -> fit loop.
 
 Submodules are imported lazily so that ``import lsstlite.astrom`` stays cheap.

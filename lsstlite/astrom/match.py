@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lsstlite.image.wcs import pixel_scale_matrix, reference_pixel
+
 __all__ = ["MatchError", "MatchResult", "match_to_reference", "pixel_scale_arcsec"]
 
 
@@ -88,9 +90,9 @@ class MatchResult:
 
 
 def pixel_scale_arcsec(wcs) -> float:
-    """Mean pixel scale of a celestial astropy WCS at its reference point (arcsec/px)."""
-    cdelt = wcs.celestial.pixel_scale_matrix
-    return float(np.sqrt(abs(np.linalg.det(cdelt))) * 3600.0)
+    """Mean pixel scale of a celestial WCS (`TanSipWcs` or astropy) at its reference point
+    (arcsec/px)."""
+    return float(np.sqrt(abs(np.linalg.det(pixel_scale_matrix(wcs)))) * 3600.0)
 
 
 def _as_1d(name: str, values, n: int | None = None) -> np.ndarray:
@@ -216,8 +218,8 @@ def match_to_reference(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux
         Source pixel positions (0-based, ``x`` = column).
     ref_ra, ref_dec : array_like
         Reference positions (deg).
-    wcs : `astropy.wcs.WCS`
-        Initial WCS (TAN or TAN-SIP); may be wrong by ``max_offset_arcsec``,
+    wcs : `lsstlite.image.wcs.TanSipWcs` or `astropy.wcs.WCS`
+        Initial celestial WCS; may be wrong by ``max_offset_arcsec``,
         ``max_rotation_deg`` and ``max_scale_error``.
     source_flux, ref_flux : array_like, optional
         Brightness (flux or S/N; any monotonic measure) used to pick the brightest
@@ -263,8 +265,7 @@ def match_to_reference(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux
         raise MatchError(msg)
 
     scale = pixel_scale_arcsec(wcs)
-    rx, ry = wcs.all_world2pix(ra, dec, 0, quiet=True) if wcs.sip is not None else \
-        wcs.wcs_world2pix(ra, dec, 0)
+    rx, ry = wcs.all_world2pix(ra, dec, 0, quiet=True)
     rx = np.asarray(rx, float)
     ry = np.asarray(ry, float)
     if frame_shape is None:
@@ -276,7 +277,7 @@ def match_to_reference(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux
     half_diag = max(0.5 * float(np.hypot(x1 - x0, y1 - y0)), 1.0)
     max_rot = np.deg2rad(max_rotation_deg)
     dz_max = float(np.hypot(max_scale_error, np.sin(max_rot)))
-    crpix = wcs.wcs.crpix - 1.0
+    crpix = reference_pixel(wcs)
     max_trans = max_offset_arcsec / scale + dz_max * float(np.hypot(crpix[0] - centre[0],
                                                                     crpix[1] - centre[1]))
     pad = max_trans + half_diag * dz_max + 2.0 * vote_bin_pix

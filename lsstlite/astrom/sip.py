@@ -20,8 +20,8 @@ Method (Shupe et al. 2005 SIP convention; the recipe of LSST's ``CreateWcsWithSi
   made (LSST's FitTanSipWcs: ``numIter=3``, ``numRejIter=1``, ``rejSigma=3``). LSST's
   one-sided test ``dx > 3 sigma`` is a bug that this module avoids.
 
-Pixel convention: 0-based in and out (astropy calls with ``origin=0``); the FITS ``CRPIX`` of
-the returned WCS is 1-based as FITS requires.
+Pixel convention: 0-based in and out (WCS calls with ``origin=0``); the FITS ``CRPIX`` of
+the returned `lsstlite.image.wcs.TanSipWcs` is 1-based as FITS requires.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from lsstlite.image.wcs import TanSipWcs
 
 __all__ = ["SipFitError", "SipFitResult", "fit_tan_sip", "sky_separation_arcsec"]
 
@@ -46,9 +48,9 @@ class SipFitResult:
 
     Attributes
     ----------
-    wcs : `astropy.wcs.WCS`
+    wcs : `lsstlite.image.wcs.TanSipWcs`
         Fitted WCS; ``RA---TAN-SIP``/``DEC--TAN-SIP`` with ``A, B, AP, BP`` when
-        ``order >= 2``, plain ``TAN`` for ``order == 1``.
+        ``order >= 2``, plain ``TAN`` for ``order == 1`` (``to_astropy()`` converts it).
     used : `numpy.ndarray` of bool
         Matches kept by the sigma clipping.
     separation_arcsec : `numpy.ndarray`
@@ -70,7 +72,7 @@ class SipFitResult:
         used matches, so it holds for relative weights too.
     """
 
-    wcs: object
+    wcs: TanSipWcs
     used: np.ndarray
     separation_arcsec: np.ndarray
     rms_arcsec: float
@@ -211,25 +213,15 @@ def _fit_inverse(a, b, bounds, crpix0, inverse_order):
     return ap, bp
 
 
-def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape):
-    from astropy.wcs import WCS, Sip
-
+def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape) -> TanSipWcs:
     cd, a, b = sol.cd_and_sip()
-    wcs = WCS(naxis=2)
-    wcs.wcs.crpix = [crpix0[0] + 1.0, crpix0[1] + 1.0]
-    wcs.wcs.crval = sol.crval
-    wcs.wcs.cd = cd
-    wcs.wcs.radesys = "ICRS"
+    sip = {}
     if sol.order >= 2:
         ap, bp = _fit_inverse(a, b, bounds, crpix0, inverse_order)
-        wcs.wcs.ctype = ["RA---TAN-SIP", "DEC--TAN-SIP"]
-        wcs.sip = Sip(a, b, ap, bp, wcs.wcs.crpix)
-    else:
-        wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    wcs.wcs.set()
-    if frame_shape is not None:
-        wcs.pixel_shape = (int(frame_shape[1]), int(frame_shape[0]))
-    return wcs
+        sip = {"a": a, "b": b, "ap": ap, "bp": bp}
+    shape = None if frame_shape is None else (int(frame_shape[1]), int(frame_shape[0]))
+    return TanSipWcs(sol.crval, (crpix0[0] + 1.0, crpix0[1] + 1.0), cd, **sip, pixel_shape=shape,
+                     radesys="ICRS")
 
 
 def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: int | None = None,
@@ -249,7 +241,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         Default 3: it holds the cubic distortion of SDSS-like cameras with ~50 matches; use 4
         (LSST's default) when there are a few hundred matches.
     inverse_order : int, optional
-        Order of ``AP``/``BP``; default ``order + 1``.
+        Order of ``AP``/``BP`` (>= 2, as FITS readers ignore lower ones); default ``order + 1``.
     num_iter, num_rej_iter, rej_sigma
         Clipping schedule (see the module docstring).
     crpix : tuple of float, optional
@@ -271,7 +263,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     SipFitError
         If fewer matches are left than needed for the order.
     ValueError
-        If the inputs have inconsistent lengths or ``order < 1``.
+        If the inputs have inconsistent lengths, ``order < 1`` or ``inverse_order < 2``.
     """
     xs = np.asarray(x, float).ravel()
     ys = np.asarray(y, float).ravel()
@@ -284,6 +276,9 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         msg = f"order must be >= 1, got {order}"
         raise ValueError(msg)
     inverse_order = order + 1 if inverse_order is None else int(inverse_order)
+    if order >= 2 and inverse_order < 2:
+        msg = f"inverse_order must be >= 2, got {inverse_order}"
+        raise ValueError(msg)
     ws = np.ones(xs.size) if weights is None else np.asarray(weights, float).ravel()
     if ws.size != xs.size:
         msg = f"weights has {ws.size} values for {xs.size} matches"

@@ -27,8 +27,11 @@ class Exposure:
         float32 variance of the same shape; default all zero.
     planes : `MaskPlanes`, optional
         Mask plane dictionary; default the afw default planes.
-    wcs : `astropy.wcs.WCS`, optional
-        Celestial WCS (pixel origin 0 in astropy calls).
+    wcs : `lsstlite.image.wcs.TanSipWcs` or `astropy.wcs.WCS`, optional
+        Celestial WCS (pixel origin 0 in ``all_pix2world(x, y, 0)`` calls): a `TanSipWcs` for
+        TAN and TAN-SIP (what the readers and the astrometry make), any celestial astropy WCS
+        otherwise. Pipeline code uses only the calls both have (``all_pix2world``,
+        ``all_world2pix``, ``to_header``, ``pixel_shape``, ``deepcopy``).
     psf : `Psf`, optional
     photoCalib : `PhotoCalib`, optional
     metadata : `astropy.io.fits.Header` or mapping, optional

@@ -21,9 +21,10 @@ import numpy as np
 from astropy.io import fits
 
 from ..image import Exposure, MaskPlanes, PhotoCalib, Psf
+from ..image.wcs import wcs_from_header
 from .errors import ImageReadError
-from .fits_image import (is_structural_key, is_wcs_key, metadata_from_header,
-                         open_fits, wcs_from_header, wcs_to_header)
+from .fits_image import (is_structural_key, is_wcs_key, metadata_from_header, open_fits,
+                         wcs_to_header)
 from .fits_write import astropy_hdus_bytes, card, image_hdu, write_fits_file
 
 _PLANES = ("IMAGE", "MASK", "VARIANCE")
@@ -152,7 +153,7 @@ def read_exposure(path: str | os.PathLike) -> Exposure:
         mask = np.ascontiguousarray(mask_hdu.data, dtype=np.dtype(np.int32).newbyteorder("="))
         variance = np.ascontiguousarray(variance_hdu.data, dtype=native)
         planes = _planes_from_header(mask_hdu.header, name)
-        wcs = wcs_from_header(image_hdu.header, name)
+        wcs = wcs_from_header(image_hdu.header, path=name)
         psf = _psf_from_hdul(hdul, primary, name)
         calib = _photocalib_from_header(primary, name)
         metadata = metadata_from_header(primary, drop_wcs=True)

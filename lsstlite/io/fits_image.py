@@ -11,6 +11,7 @@ import numpy as np
 from astropy.io import fits
 
 from ..image import Exposure, MaskPlanes
+from ..image.wcs import TanSipWcs, wcs_from_header
 from .errors import ImageFileNotFoundError, ImageReadError
 
 log = logging.getLogger(__name__)
@@ -49,29 +50,8 @@ def metadata_from_header(header: fits.Header, drop_wcs: bool) -> fits.Header:
     return out
 
 
-def wcs_from_header(header: fits.Header, where: str = ""):
-    """Celestial `astropy.wcs.WCS` of ``header``, or None when it has none or it is unusable.
-
-    A header that fails to parse is logged as a warning (naming ``where``), never raised.
-    """
-    if not any(k.startswith("CTYPE") for k in header):
-        return None
-    from astropy.wcs import WCS, FITSFixedWarning
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FITSFixedWarning)
-            wcs = WCS(header, naxis=2)
-    except Exception as err:  # astropy raises many types for bad WCS headers
-        log.warning("%s: ignoring unusable WCS (%s)", where, str(err).splitlines()[0] if str(err) else err)
-        return None
-    if not wcs.has_celestial:
-        return None
-    return wcs
-
-
 def _exact_wcs_values(wcs) -> dict[str, float]:
-    """Full-precision values of the float WCS cards (wcslib writes only ~12 digits)."""
+    """Full-precision values of the float cards of an astropy WCS (wcslib writes ~12 digits)."""
     w = wcs.wcs
     values: dict[str, float] = {}
     pc = w.get_pc()
@@ -97,9 +77,13 @@ def _exact_wcs_values(wcs) -> dict[str, float]:
 def wcs_to_header(wcs) -> fits.Header:
     """FITS-WCS cards of ``wcs`` (SIP included when present, ``-SIP`` CTYPE suffix).
 
-    The numeric cards are rewritten with 17 significant digits, so reading the header back
-    gives bit-identical CRPIX, CRVAL, PC, CDELT and SIP coefficients.
+    A `TanSipWcs` writes its own (`TanSipWcs.to_header`); for an astropy WCS the numeric cards
+    of ``wcs.to_header`` are rewritten with 17 significant digits. Either way reading the
+    header back gives bit-identical CRPIX, CRVAL, PC, CDELT and SIP coefficients, and the same
+    WCS gives the same cards whichever class holds it.
     """
+    if isinstance(wcs, TanSipWcs):
+        return wcs.to_header()
     from astropy.wcs import FITSFixedWarning
 
     from .fits_write import card as card_image
@@ -260,7 +244,7 @@ def _read_image(name: str, hdu: int | str | None, memmap: bool) -> Exposure:
         chosen = select_image_hdu(hdul, hdu, name)
         image = image_pixels(chosen, name)
         header = chosen.header
-        wcs = wcs_from_header(header, name)
+        wcs = wcs_from_header(header, path=name)
         metadata = metadata_from_header(hdul[0].header, drop_wcs=wcs is not None)
         if chosen is not hdul[0]:
             metadata.extend(metadata_from_header(header, drop_wcs=wcs is not None), update=True)

@@ -23,7 +23,8 @@ class BatchContext:
     image : ndarray of float32
         Image with every footprint not owned by the batch replaced by noise.
     exposure : `lsstlite.image.Exposure`
-        The exposure (variance, mask, planes, psf, wcs); its image is the original.
+        The exposure (variance, mask, planes, psf, wcs: a `TanSipWcs` or an astropy WCS, used
+        through ``all_pix2world``/``all_world2pix`` only); its image is the original.
     footprints : `lsstlite.meas.footprints.SourceFootprints`
         Footprints of the whole catalogue.
     own : list of ndarray

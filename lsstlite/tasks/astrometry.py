@@ -152,9 +152,10 @@ class AstrometryTask(Task):
         w = self.config.wcsFitter
         if not w.doWeight or "slot_Centroid_xErr" not in catalog.schema:
             return None
-        from astropy.wcs.utils import proj_plane_pixel_scales
+        from lsstlite.image.wcs import pixel_scale_matrix
 
-        scale = float(np.mean(proj_plane_pixel_scales(wcs.celestial))) * 3600.0
+        # mean length of the matrix columns: astropy's proj_plane_pixel_scales, for any WCS
+        scale = float(np.mean(np.sqrt((pixel_scale_matrix(wcs) ** 2).sum(axis=0)))) * 3600.0
         x_err = np.asarray(catalog["slot_Centroid_xErr"], float)[rows]
         y_err = np.asarray(catalog["slot_Centroid_yErr"], float)[rows]
         var = 0.5 * (x_err**2 + y_err**2) * scale**2 + w.refPositionErrArcsec**2

@@ -76,8 +76,8 @@ class LoadReferenceObjectsTask(Task):
 
         Parameters
         ----------
-        wcs : `astropy.wcs.WCS`
-            WCS of the frame (0-based pixels).
+        wcs : `lsstlite.image.wcs.TanSipWcs` or `astropy.wcs.WCS`
+            Celestial WCS of the frame (0-based pixels).
         width, height : int
             Frame size (pixels).
         filterName : str, optional
@@ -125,8 +125,7 @@ class LoadReferenceObjectsTask(Task):
             msg = f"reference catalogue {cfg.path}: {err}"
             raise TaskError(msg) from None
         if len(ref):
-            rx, ry = wcs.all_world2pix(ref.ra, ref.dec, 0, quiet=True) if wcs.sip is not None \
-                else wcs.wcs_world2pix(ref.ra, ref.dec, 0)
+            rx, ry = wcs.all_world2pix(ref.ra, ref.dec, 0, quiet=True)
         else:
             rx = ry = np.zeros(0)
         inside = np.isfinite(rx) & np.isfinite(ry) & (rx >= x0) & (rx <= x1) & (ry >= y0) & \

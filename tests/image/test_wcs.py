@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import pickle
 import warnings
 
 import numpy as np
@@ -357,7 +358,8 @@ def test_constructor_validates():
 
 def test_copy_repr_and_pixel_shape():
     wcs = random_wcs(11, sip="inverse")
-    for other in (wcs.copy(), wcs.deepcopy(), copy.deepcopy(wcs), copy.copy(wcs)):
+    for other in (wcs.copy(), wcs.deepcopy(), copy.deepcopy(wcs), copy.copy(wcs),
+                  pickle.loads(pickle.dumps(wcs))):  # -j workers pickle exposures
         assert_same_wcs(other, wcs)
         other.pixel_shape = (10, 20)
         assert wcs.pixel_shape == (WIDTH, HEIGHT)

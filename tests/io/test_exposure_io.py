@@ -6,29 +6,44 @@ from astropy.io import fits
 from astropy.wcs import WCS, Sip
 
 from lsstlite.image import DoubleGaussianPsf, Exposure, GaussianPsf, KernelImagePsf, PhotoCalib
+from lsstlite.image.wcs import TanSipWcs
 from lsstlite.io.errors import ImageFileNotFoundError, ImageReadError
 from lsstlite.io.exposure_io import read_exposure, write_exposure
 
 
-def make_sip_wcs():
-    wcs = WCS(naxis=2)
-    wcs.wcs.ctype = ["RA---TAN-SIP", "DEC--TAN-SIP"]
-    wcs.wcs.crval = [10.123456789012345, -0.5123456789012345]
-    wcs.wcs.crpix = [32.3, 20.1]
-    wcs.wcs.cd = np.array([[-1.1e-4, 3.2e-7], [2.9e-7, 1.1000000000000001e-4]])
+CRVAL = (10.123456789012345, -0.5123456789012345)
+CRPIX = (32.3, 20.1)
+CD = np.array([[-1.1e-4, 3.2e-7], [2.9e-7, 1.1000000000000001e-4]])
+
+
+def sip_matrices():
     a = np.zeros((3, 3))
     a[2, 0], a[0, 2] = 1.234567890123456e-6, -3e-7
     b = np.zeros((3, 3))
     b[1, 1] = 2.0000000000000003e-6
-    wcs.sip = Sip(a, b, None, None, wcs.wcs.crpix)
+    return a, b
+
+
+def make_sip_wcs():
+    a, b = sip_matrices()
+    return TanSipWcs(CRVAL, CRPIX, CD, a=a, b=b)
+
+
+def make_astropy_sip_wcs():
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN-SIP", "DEC--TAN-SIP"]
+    wcs.wcs.crval = CRVAL
+    wcs.wcs.crpix = CRPIX
+    wcs.wcs.cd = CD
+    wcs.sip = Sip(*sip_matrices(), None, None, wcs.wcs.crpix)
     return wcs
 
 
-def make_exposure(psf):
+def make_exposure(psf, wcs=None):
     rng = np.random.default_rng(5)
     image = rng.normal(100, 10, size=(40, 64)).astype(np.float32)
     exp = Exposure(image, rng.integers(0, 1024, size=image.shape), rng.uniform(1, 2, image.shape),
-                   wcs=make_sip_wcs(), psf=psf, photoCalib=PhotoCalib(0.0123456789012345678, 1.2345678901234567e-05),
+                   wcs=make_sip_wcs() if wcs is None else wcs, psf=psf, photoCalib=PhotoCalib(0.0123456789012345678, 1.2345678901234567e-05),
                    metadata={"OBJECT": "field", "EXPTIME": 53.907456}, filterName="r")
     exp.planes.add("NOTCHECKED")
     return exp
@@ -51,14 +66,31 @@ def test_round_trip_exact(tmp_path, psf):
     assert back.photoCalib == exp.photoCalib
     assert back.filterName == "r"
     assert back.metadata["OBJECT"] == "field" and back.metadata["EXPTIME"] == 53.907456
-    for attr in ("crval", "crpix"):
-        np.testing.assert_array_equal(getattr(back.wcs.wcs, attr), getattr(exp.wcs.wcs, attr))
-    np.testing.assert_array_equal(back.wcs.wcs.get_pc(), exp.wcs.wcs.get_pc())
-    np.testing.assert_array_equal(back.wcs.sip.a, exp.wcs.sip.a)
-    np.testing.assert_array_equal(back.wcs.sip.b, exp.wcs.sip.b)
+    assert isinstance(back.wcs, TanSipWcs)
+    for attr in ("crval", "crpix", "cd", "a", "b"):
+        np.testing.assert_array_equal(getattr(back.wcs, attr), getattr(exp.wcs, attr))
+    assert back.wcs.ap is None and back.wcs.pixel_shape == (64, 40)
     x, y = np.meshgrid(np.arange(0, 64, 7.0), np.arange(0, 40, 7.0))
     np.testing.assert_array_equal(np.array(back.wcs.all_pix2world(x, y, 0)),
                                   np.array(exp.wcs.all_pix2world(x, y, 0)))
+
+
+def test_astropy_wcs_is_written_as_the_same_tan_sip(tmp_path):
+    """An exposure holding an astropy WCS is written with the cards of the equal TanSipWcs,
+    and read back as that TanSipWcs."""
+    mine, theirs = tmp_path / "mine.fits", tmp_path / "theirs.fits"
+    write_exposure(make_exposure(None), mine)
+    write_exposure(make_exposure(None, make_astropy_sip_wcs()), theirs)
+    with fits.open(mine) as a, fits.open(theirs) as b:
+        assert [c.image for c in a["IMAGE"].header.cards] == \
+            [c.image for c in b["IMAGE"].header.cards]
+    back = read_exposure(theirs)
+    assert isinstance(back.wcs, TanSipWcs)
+    for attr in ("crval", "crpix", "cd", "a", "b"):
+        np.testing.assert_array_equal(getattr(back.wcs, attr), getattr(make_sip_wcs(), attr))
+    x, y = np.meshgrid(np.arange(0, 64, 7.0), np.arange(0, 40, 7.0))
+    np.testing.assert_allclose(back.wcs.all_pix2world(x, y, 0),
+                               make_astropy_sip_wcs().all_pix2world(x, y, 0), rtol=0, atol=1e-10)
 
 
 def test_layout_readable_by_astropy(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from lsstlite.image.wcs import TanSipWcs
 from lsstlite.io.errors import ImageFileNotFoundError, ImageReadError
 from lsstlite.io.fits_image import read_image
 
@@ -36,7 +37,7 @@ def test_primary_image_with_wcs(tmp_path, pixels):
     exp = read_image(path)
     np.testing.assert_array_equal(exp.image, pixels)
     assert exp.image.dtype == np.float32 and exp.image.dtype.isnative and exp.image.flags.c_contiguous
-    assert exp.wcs is not None and exp.wcs.wcs.crval[0] == 150.0
+    assert isinstance(exp.wcs, TanSipWcs) and exp.wcs.crval[0] == 150.0
     assert exp.filterName == "g" and exp.metadata["OBSERVER"] == "me"
     assert "CRVAL1" not in exp.metadata and "NAXIS" not in exp.metadata
     assert not exp.mask.any()

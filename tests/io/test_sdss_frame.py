@@ -86,7 +86,7 @@ def test_r_frame_wcs_is_zero_based(sdss_data):
     # CRPIX (1024.5, 744.5) 1-based is pixel (1023.5, 743.5) 0-based.
     np.testing.assert_allclose(exposure.wcs.wcs_pix2world([[1023.5, 743.5]], 0),
                                [[351.6495369, 0.10366058]], atol=1e-9)
-    scale = np.sqrt(abs(np.linalg.det(exposure.wcs.wcs.cd))) * 3600
+    scale = np.sqrt(abs(np.linalg.det(exposure.wcs.cd))) * 3600
     assert scale == pytest.approx(0.39598, abs=1e-4)
 
 

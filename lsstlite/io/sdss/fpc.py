@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from astropy.io import fits
-from astropy.wcs import WCS
 
+from lsstlite.image.wcs import TanSipWcs
 from lsstlite.io.fits_read import read_primary_image
 
 __all__ = ["FpcFrame", "read_fpc", "wcs_from_fpc_header", "OVERLAP_ROWS"]
@@ -27,8 +27,9 @@ class FpcFrame:
         float32 [y, x] in DN, ``SOFTBIAS`` subtracted (sky *not* subtracted).
     header : `astropy.io.fits.Header`
         The primary header as read.
-    wcs : `astropy.wcs.WCS` or None
-        Celestial TAN WCS (None if the header has none); use it with ``origin=0`` calls.
+    wcs : `lsstlite.image.wcs.TanSipWcs`, `astropy.wcs.WCS` or None
+        Celestial TAN WCS (None if the header has none; astropy only for a projection other
+        than TAN); use it with ``origin=0`` calls.
     softbias : float
         The software bias removed (DN).
     trimmed_rows : int
@@ -39,35 +40,49 @@ class FpcFrame:
 
     image: np.ndarray
     header: fits.Header
-    wcs: WCS | None
+    wcs: object | None
     softbias: float
     trimmed_rows: int
     exptime: float
 
 
-def wcs_from_fpc_header(header: fits.Header) -> WCS | None:
+def wcs_from_fpc_header(header: fits.Header):
     """Celestial TAN WCS from the ``CTYPE/CRPIX/CRVAL/CD`` keys of an fpC header.
 
-    astropy stores FITS's 1-based ``CRPIX`` and converts with the ``origin`` argument, so
+    The WCS stores FITS's 1-based ``CRPIX`` and converts with the ``origin`` argument, so
     ``wcs.pixel_to_world_values(x, y)`` / ``wcs.wcs_pix2world(x, y, 0)`` take lsstlite's 0-based
     pixel centres directly. Only the WCS keys are used (the fpC header carries the deprecated
     ``RADECSYS`` and telescope keys that are not part of the WCS).
 
-    Returns None when ``CTYPE1/2`` are absent.
+    Returns
+    -------
+    wcs : `lsstlite.image.wcs.TanSipWcs`, `astropy.wcs.WCS` or None
+        A `TanSipWcs` for ``RA---TAN``/``DEC--TAN`` in ICRS, FK5 or FK4 (every SDSS frame); an
+        astropy WCS of the same keys for another projection or frame; None when ``CTYPE1/2``
+        are absent.
     """
     if "CTYPE1" not in header or "CTYPE2" not in header:
         return None
-    wcs = WCS(naxis=2)
-    wcs.wcs.ctype = [header["CTYPE1"], header["CTYPE2"]]
-    wcs.wcs.crpix = [float(header["CRPIX1"]), float(header["CRPIX2"])]
-    wcs.wcs.crval = [float(header["CRVAL1"]), float(header["CRVAL2"])]
-    wcs.wcs.cd = [[float(header.get("CD1_1", 0.0)), float(header.get("CD1_2", 0.0))],
-                  [float(header.get("CD2_1", 0.0)), float(header.get("CD2_2", 0.0))]]
-    wcs.wcs.cunit = ["deg", "deg"]
+    ctype = (str(header["CTYPE1"]).strip(), str(header["CTYPE2"]).strip())
+    crpix = [float(header["CRPIX1"]), float(header["CRPIX2"])]
+    crval = [float(header["CRVAL1"]), float(header["CRVAL2"])]
+    cd = [[float(header.get("CD1_1", 0.0)), float(header.get("CD1_2", 0.0))],
+          [float(header.get("CD2_1", 0.0)), float(header.get("CD2_2", 0.0))]]
     frame = str(header.get("RADESYS", header.get("RADECSYS", "ICRS"))).strip() or "ICRS"
+    equinox = float(header.get("EQUINOX", 2000.0)) if frame.upper() in ("FK5", "FK4") else None
+    if ctype == ("RA---TAN", "DEC--TAN") and frame.upper() in ("ICRS", "FK5", "FK4"):
+        return TanSipWcs(crval, crpix, cd, radesys=frame, equinox=equinox)
+    from astropy.wcs import WCS
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = list(ctype)
+    wcs.wcs.crpix = crpix
+    wcs.wcs.crval = crval
+    wcs.wcs.cd = cd
+    wcs.wcs.cunit = ["deg", "deg"]
     wcs.wcs.radesys = frame
-    if frame.upper() in ("FK5", "FK4"):
-        wcs.wcs.equinox = float(header.get("EQUINOX", 2000.0))
+    if equinox is not None:
+        wcs.wcs.equinox = equinox
     wcs.wcs.set()
     return wcs
 

@@ -247,7 +247,8 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
     exposure : `Exposure`
         image: float32 DN, SOFTBIAS removed, sky *not* subtracted; variance:
         ``max(image, 0) / gain + dark_variance`` (DN^2); mask from the fpM; wcs: the header TAN
-        (0-based calls); psf: `SdssKlPsf`; photoCalib: nJy per DN from the zero point;
+        as a `lsstlite.image.wcs.TanSipWcs` (0-based calls); psf: `SdssKlPsf`; photoCalib: nJy
+        per DN from the zero point;
         metadata: the fpC header plus ``GAIN``, ``DARKVAR``, ``OVERLAP``, ``MAGZP``, ``MAGZPERR``.
     info : `SdssFrameInfo`
         Files found, gain, dark variance, zero point and their sources.

@@ -9,7 +9,8 @@ from lsstlite.meas.plugin import MeasurementPlugin, register
 
 @register("base_SkyCoord")
 class SkyCoordPlugin(MeasurementPlugin):
-    """Sky position (radians, ICRS) of the slot centroid; NaN without a WCS."""
+    """Sky position (radians, ICRS) of the slot centroid through ``exposure.wcs.all_pix2world``
+    (a `TanSipWcs` or an astropy WCS); NaN without a WCS."""
 
     executionOrder = MeasurementPlugin.SHAPE_ORDER
     needsNoiseReplacement = False
