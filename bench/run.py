@@ -472,8 +472,8 @@ def startup_explanation(whole: dict) -> str | None:
     numba = sum(v for k, v in stages.items() if k.startswith("numba"))
     return (f"lsstlite's start-up alone (interpreter, imports, Numba initialisation; no pixels) "
             f"takes {start['wall']:.3f} s = {start['wall'] / sep['wall']:.2f}x sep's whole "
-            f"process; {numba:.3f} s of it is Numba and {stages.get('astropy.wcs', 0.0):.3f} s "
-            f"astropy.wcs, which sep's run does not load. The rest of lsstlite's run (pixels, "
+            f"process; {numba:.3f} s of it is Numba (import, initialisation, one cached kernel), "
+            f"which sep's run does not load. The rest of lsstlite's run (pixels, "
             f"the other kernels' cache loads, all outputs) takes {lss['wall'] - start['wall']:.3f}"
             f" s against sep's {sep['wall'] - sep_stages['imports']:.3f} s after its imports")
 

@@ -36,9 +36,6 @@ _mark("numpy")
 import astropy.io.fits  # noqa: E402, F401  (also imports astropy.units)
 
 _mark("astropy.io.fits+units")
-import astropy.wcs  # noqa: E402, F401  (imports astropy.coordinates)
-
-_mark("astropy.wcs")
 import lsstlite.tasks.processFile  # noqa: E402, F401
 
 _mark("lsstlite")
