@@ -4,9 +4,13 @@
 astrometry, and any image whose header is a plain TAN or TAN-SIP. It has the calls of
 `astropy.wcs.WCS` that the pipeline and users make on ``exposure.wcs`` (``all_pix2world``,
 ``all_world2pix``, ``wcs_pix2world``, ``wcs_world2pix``, ``pixel_to_world_values``,
-``world_to_pixel_values``, ``to_header``, ``pixel_shape``) with the same signatures and results,
-and `TanSipWcs.to_astropy` for everything else (SkyCoord, WCSAxes). Importing this module does
-not import `astropy.wcs` (about 0.13 s, with astropy.coordinates and astropy.table).
+``world_to_pixel_values``, ``to_header``, ``pixel_shape``) with the same call forms and results
+(to ~1e-10 px / 1e-12 deg), and `TanSipWcs.to_astropy` for everything else: ``.wcs``,
+``.sip``, ``.celestial``, SkyCoord calls (``pixel_to_world``), WCSAxes, `astropy.wcs.utils`.
+Differences: `all_world2pix` refines to ``tolerance=1e-10`` px by default (astropy: 1e-4),
+takes neither ``adaptive`` nor ``detect_divergence``, and raises `NoConvergenceError` (a
+`ValueError`, not astropy's ``NoConvergence``). Importing this module does not import
+`astropy.wcs` (about 0.13 s, with astropy.coordinates and astropy.table).
 
 Transforms (pixels 0-based with ``origin=0``, FITS 1-based with ``origin=1``):
 
@@ -207,7 +211,7 @@ class TanSipWcs:
         self._crpix = self._array("crpix", crpix, (2,))
         self._cd = self._array("cd", cd, (2, 2))
         if abs(self._crval[1]) > 90.0:
-            msg = f"TanSipWcs: CRVAL2 = {self._crval[1]!r} is not a declination in [-90, 90]"
+            msg = f"TanSipWcs: CRVAL2 = {float(self._crval[1])} is not a declination in [-90, 90]"
             raise ValueError(msg)
         det = float(self._cd[0, 0] * self._cd[1, 1] - self._cd[0, 1] * self._cd[1, 0])
         if det == 0.0 or not math.isfinite(det):
@@ -239,6 +243,16 @@ class TanSipWcs:
         self._sin_dec0, self._cos_dec0 = math.sin(dec0), math.cos(dec0)
         self._pixel_shape = None
         self.pixel_shape = pixel_shape
+
+    def __setstate__(self, state: dict) -> None:
+        # unpickled arrays (the -j workers get exposures this way) are writeable: freeze them
+        # again, as writing CRVAL would leave the cached sin/cos of its declination stale
+        self.__dict__.update(state)
+        for name in ("_crval", "_crpix", "_cd", "_cd_inv"):
+            getattr(self, name).flags.writeable = False
+        for polynomials in (self._sip, self._sip_inverse):
+            for polynomial in polynomials or ():
+                polynomial.matrix.flags.writeable = False
 
     @staticmethod
     def _array(name: str, values, shape: tuple[int, ...]) -> np.ndarray:
@@ -549,6 +563,15 @@ class TanSipWcs:
         tables; ``pixel_shape`` from ``NAXIS1/2``. Alternate WCSs (``CTYPE1A`` ...) and time
         keys are ignored, as astropy does for the primary WCS.
 
+        Parameters
+        ----------
+        header : `astropy.io.fits.Header` or mapping
+            The image header.
+
+        Returns
+        -------
+        wcs : `TanSipWcs`
+
         Raises
         ------
         ValueError
@@ -677,6 +700,13 @@ class TanSipWcs:
 def wcs_from_header(header, *, path: str | None = None):
     """The celestial WCS of an image header, as every lsstlite reader reads it.
 
+    Parameters
+    ----------
+    header : `astropy.io.fits.Header` or mapping
+        The image header.
+    path : str, optional
+        File named in the warning when astropy cannot parse the header.
+
     Returns
     -------
     wcs : `TanSipWcs`, `astropy.wcs.WCS` or None
@@ -707,14 +737,34 @@ def wcs_from_header(header, *, path: str | None = None):
 
 
 def pixel_scale_matrix(wcs) -> np.ndarray:
-    """2 x 2 matrix (deg / pixel) at the reference point: the CD of a `TanSipWcs`, astropy's
-    ``pixel_scale_matrix`` of the celestial axes of an astropy WCS."""
+    """2 x 2 matrix (deg / pixel) at the reference point.
+
+    Parameters
+    ----------
+    wcs : `TanSipWcs` or `astropy.wcs.WCS`
+
+    Returns
+    -------
+    matrix : `numpy.ndarray`
+        The CD of a `TanSipWcs`; astropy's ``pixel_scale_matrix`` of the celestial axes of
+        an astropy WCS.
+    """
     if isinstance(wcs, TanSipWcs):
         return np.array(wcs.cd)
     return np.asarray(wcs.celestial.pixel_scale_matrix, dtype=np.float64)
 
 
 def reference_pixel(wcs) -> tuple[float, float]:
-    """0-based pixel of the reference point (``CRPIX - 1``) of a `TanSipWcs` or astropy WCS."""
+    """0-based pixel of the reference point.
+
+    Parameters
+    ----------
+    wcs : `TanSipWcs` or `astropy.wcs.WCS`
+
+    Returns
+    -------
+    x, y : float
+        ``CRPIX - 1``.
+    """
     crpix = wcs.crpix if isinstance(wcs, TanSipWcs) else wcs.wcs.crpix
     return float(crpix[0] - 1.0), float(crpix[1] - 1.0)

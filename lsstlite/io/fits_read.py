@@ -1,5 +1,5 @@
-"""FITS files read straight into numpy: binary tables (header cards and rows parsed once per
-HDU) and the primary image.
+"""FITS files (plain, gzip or bzip2) read straight into numpy: binary tables (header cards and
+rows parsed once per HDU) and the primary image.
 
 `astropy.io.fits` builds a column object, a FITS_rec and per-column converters for every table
 HDU it touches, tens of milliseconds for the dozen small tables of an SDSS fpM, psField and
@@ -17,9 +17,11 @@ SDSS frame's companions. The astropy header of each HDU is built only when asked
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import os
 import re
+import zlib
 
 import numpy as np
 from astropy.io import fits
@@ -79,33 +81,43 @@ def _string_value(text: str, start: int) -> tuple[str, int]:
         return "".join(parts).rstrip(), close + 1
 
 
+_COMMENTARY = ("COMMENT", "HISTORY", "")
+_FITS_INT = re.compile(r"[+-]?\d+$")
+_FITS_REAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([EeDd][+-]?\d+)?$")
+
+
 def _scalar_value(token: str):
+    """A FITS logical, integer or real; any other token (complex, malformed) as its text."""
     if token == "T":
         return True
     if token == "F":
         return False
-    try:
+    if _FITS_INT.match(token):
         return int(token)
-    except ValueError:
-        pass
-    try:
+    if _FITS_REAL.match(token):
         return float(token.replace("D", "E").replace("d", "e"))
-    except ValueError:
-        return token  # complex or malformed: kept as text (astropy's header has the details)
+    return token
 
 
 def card_values(text: str) -> dict:
     """Keyword -> value of a FITS header's cards, parsed in one pass.
 
-    Strings lose their trailing blanks and join ``CONTINUE`` cards; ``T``/``F`` are bools;
-    integers and floats (also with a ``D`` exponent) are numbers; ``HIERARCH`` keywords keep
-    their long name; commentary cards and cards without a value are skipped. A repeated
-    keyword keeps its first value.
+    Keywords are upper-cased (``HIERARCH`` keywords keep their long name). Strings lose their
+    trailing blanks and join ``CONTINUE`` cards; ``T``/``F`` are bools; FITS integers and
+    reals (also with a ``D`` exponent) are numbers; a blank value is None; any other value
+    (complex, malformed) is kept as its text. Commentary cards (``COMMENT``, ``HISTORY``,
+    blank keyword) and cards without a value indicator are skipped. A repeated keyword keeps
+    its first value.
 
     Parameters
     ----------
     text : str
         The header: 80-character cards, up to and including ``END``.
+
+    Returns
+    -------
+    values : dict
+        Keyword -> value, in header order.
     """
     values: dict = {}
     cards = [text[i:i + 80] for i in range(0, len(text), 80)]
@@ -117,9 +129,11 @@ def card_values(text: str) -> dict:
             key, sep, rest = card[8:].partition("=")
             if not sep:
                 continue
-            key = key.strip()
+            key = key.strip().upper()
         elif card[8:10] == "= ":
-            key, rest = card[:8].rstrip(), card[10:]
+            key, rest = card[:8].rstrip().upper(), card[10:]
+            if key in _COMMENTARY:
+                continue
         else:
             if card.startswith("END") and not card[3:].strip():
                 break
@@ -135,17 +149,38 @@ def card_values(text: str) -> dict:
                 value = value[:-1] + _string_value(more, 0)[0]
         else:
             token = body.split("/", 1)[0].strip()
-            if not token:
-                continue
-            value = _scalar_value(token)
+            value = _scalar_value(token) if token else None
         values.setdefault(key, value)
     return values
 
 
+def _decompressed(raw):
+    """A stream of the FITS bytes of the open file ``raw``: itself, or a gzip / bzip2 reader
+    (by the file's first bytes)."""
+    magic = raw.read(3)
+    raw.seek(0)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw)
+    if magic == b"BZh":
+        return bz2.BZ2File(raw)
+    return raw
+
+
+#: What a broken gzip or bzip2 stream raises (gzip.BadGzipFile is an OSError).
+_DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error)
+
+
 def _file_bytes(path: str) -> bytes:
-    with open(path, "rb") as stream:
-        raw = stream.read()
-    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    with open(path, "rb") as raw:
+        try:
+            return _decompressed(raw).read()
+        except _DECOMPRESSION_ERRORS as error:
+            msg = f"{path}: cannot decompress: {error}"
+            raise ValueError(msg) from None
+
+
+def _has_end_card(block: bytes) -> bool:
+    return any(block[i:i + 8] == b"END     " for i in range(0, len(block) - 79, 80))
 
 
 def _header_end(raw: bytes, start: int, path: str) -> int:
@@ -226,7 +261,7 @@ def _table_columns(header: dict, data: memoryview, heap: memoryview,
 
 
 def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
-    """Every HDU of a FITS file (plain or gzip-compressed), tables decoded.
+    """Every HDU of a FITS file (plain, gzip or bzip2), tables decoded.
 
     Parameters
     ----------
@@ -271,41 +306,48 @@ def read_primary_header_values(path: str | os.PathLike) -> dict:
     """`card_values` of a FITS file's primary header, reading (and decompressing) only the
     header's blocks.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A FITS file, plain or gzip / bzip2 compressed.
+
+    Returns
+    -------
+    values : dict
+        As `card_values`.
+
     Raises
     ------
     FileNotFoundError
         Missing file.
     ValueError
-        Not a FITS file (no ``SIMPLE`` card first, or no ``END`` card); a gzip file that is
-        not valid.
+        Not a FITS file (no ``SIMPLE`` card first), a header that ends before its ``END``
+        card, or a compressed file that cannot be decompressed.
     """
     path = os.fspath(path)
+    blocks = []
     with open(path, "rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
-        blocks = []
         try:
+            stream = _decompressed(raw)
             while True:
                 block = stream.read(BLOCK)
                 if not blocks and not block.startswith(b"SIMPLE  ="):
                     msg = f"{path}: not a FITS file (no SIMPLE card first)"
                     raise ValueError(msg)
                 if len(block) < BLOCK:
-                    msg = f"{path}: FITS primary header has no END card"
+                    msg = f"{path}: the FITS primary header is truncated or has no END card"
                     raise ValueError(msg)
                 blocks.append(block)
-                cards = block.decode("ascii", errors="replace")
-                if any(cards.startswith("END ", i) for i in range(0, BLOCK, 80)):
+                if _has_end_card(block):
                     break
-        except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
+        except _DECOMPRESSION_ERRORS as error:
             msg = f"{path}: cannot decompress: {error}"
             raise ValueError(msg) from None
     return card_values(b"".join(blocks).decode("ascii", errors="replace"))
 
 
 def read_primary_image(path: str | os.PathLike) -> tuple[fits.Header, np.ndarray | None]:
-    """The primary header and image of a FITS file (plain or gzip-compressed).
+    """The primary header and image of a FITS file (plain, gzip or bzip2).
 
     Returns
     -------

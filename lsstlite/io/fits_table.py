@@ -149,6 +149,12 @@ def write_column_table(table, path: str | os.PathLike) -> None:
 
     Units and descriptions are kept; ``table.meta`` scalars become header cards.
 
+    Parameters
+    ----------
+    table : `lsstlite.table.ColumnTable`
+    path : str or path-like
+        Destination.
+
     Raises
     ------
     ValueError

@@ -18,6 +18,7 @@ Jy and is converted). Only the shards whose trixels touch the search circle are 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -157,6 +158,15 @@ class _Columns:
         return self.units.get(name, "").strip()
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_name(unit: str) -> str:
+    """A unit string in astropy's canonical spelling (``Jansky`` -> ``Jy``, ``radian`` ->
+    ``rad``), as an astropy column unit has; unrecognised strings are kept as they are."""
+    from astropy.units import Unit
+
+    return str(Unit(unit.strip(), parse_strict="silent")).strip()
+
+
 def _from_astropy_table(table) -> _Columns:
     return _Columns({name: np.asarray(table[name]) for name in table.colnames},
                     {name: str(table[name].unit) for name in table.colnames
@@ -192,11 +202,12 @@ _TO_NJY = {"nJy": 1.0, "uJy": 1.0e3, "Jy": 1.0e9}
 
 def _flux_in_njy(table: _Columns, flux_name: str, err_name: str | None, flux_unit: str | None,
                  source: str) -> tuple[np.ndarray, np.ndarray]:
-    kind = _flux_kind(flux_unit) if flux_unit else (_flux_kind(table.unit(flux_name))
-                                                    or "nJy")
+    given = flux_unit or table.unit(flux_name)
+    kind = _flux_kind(given) if given else "nJy"
     if not kind:
-        msg = (f"{source}: flux unit {flux_unit!r} not understood; use 'nJy', 'uJy', 'Jy' or "
-               "'mag' (AB)")
+        where = "" if flux_unit else f" (column {flux_name!r})"
+        msg = (f"{source}: flux unit {given!r}{where} not understood; use 'nJy', 'uJy', 'Jy' "
+               "or 'mag' (AB)")
         raise ValueError(msg)
     values = np.asarray(table[flux_name], dtype=np.float64)
     errors = (np.full(len(values), np.nan) if err_name is None
@@ -310,7 +321,7 @@ def _read_shard(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     for k in range(1, int(header.get("TFIELDS", 0)) + 1):
         unit = header.get(f"TUNIT{k}")
         if unit:
-            units[header[f"TTYPE{k}"]] = unit
+            units[header[f"TTYPE{k}"]] = _unit_name(str(unit))
     version = header.get("REFCAT_FORMAT_VERSION", hdus[0].values.get("REFCAT_FORMAT_VERSION", 0))
     if int(version) == 0:  # version 0 stored fluxes in Jy, usually without units
         for name in hdus[1].columns:

@@ -5,4 +5,5 @@ from .catalog import SourceCatalog, SourceRecord
 from .columns import ColumnTable
 from .schema import MINIMAL_FIELDS, Field, Schema, normalise_unit
 
-__all__ = ["MINIMAL_FIELDS", "ColumnTable", "Field", "Schema", "SourceCatalog", "SourceRecord", "normalise_unit"]
+__all__ = ["MINIMAL_FIELDS", "ColumnTable", "Field", "Schema", "SourceCatalog", "SourceRecord",
+           "normalise_unit"]

@@ -24,9 +24,10 @@ class ColumnTable:
 
     Notes
     -----
-    ``table["name"]`` returns the column array; ``table.colnames`` lists the names;
-    ``table.unit(name)`` and ``table.description(name)`` give a column's unit (FITS spelling,
-    ``""`` when none) and description.
+    ``table["name"]`` returns the column array; ``table.colnames`` lists the names (as does
+    iterating, like a dict); ``table.unit(name)`` and ``table.description(name)`` give a
+    column's unit (FITS spelling, ``""`` when none) and description. Rows are not selected
+    here: `to_table` gives an astropy table for that.
     """
 
     def __init__(self, meta: Mapping | None = None) -> None:
@@ -37,6 +38,17 @@ class ColumnTable:
 
     def add_column(self, name: str, values, unit: str = "", description: str = "") -> None:
         """Append (or replace) column ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Column name.
+        values : array_like
+            1-d values, as many as the table's rows.
+        unit : str
+            Unit in FITS spelling (``"rad"``, ``"nJy"``), ``""`` for none.
+        description : str
+            One-line description (written as ``TCOMMn``).
 
         Raises
         ------
@@ -70,6 +82,10 @@ class ColumnTable:
         return self._descriptions[name]
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if not isinstance(name, str):
+            msg = (f"ColumnTable columns are selected by name, not by {type(name).__name__}; "
+                   "use table.to_table() for row selections")
+            raise TypeError(msg)
         try:
             return self._columns[name]
         except KeyError:

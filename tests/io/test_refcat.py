@@ -64,12 +64,12 @@ def test_shared_refcat_on_r_frame(sdss_data):
 
 
 # --- synthetic shard directory ----------------------------------------------------------------
-def _write_shards(directory: Path, ra, dec, flux, depth, version=1):
+def _write_shards(directory: Path, ra, dec, flux, depth, version=1, flux_unit="nJy"):
     directory.mkdir()
     ids = htm_index(ra, dec, depth)
     for tid in np.unique(ids):
         sel = ids == tid
-        unit = "nJy" if version == 1 else None
+        unit = flux_unit if version == 1 else None
         cols = [fits.Column(name="id", format="K", array=np.flatnonzero(sel)),
                 fits.Column(name="coord_ra", format="D", unit="rad", array=np.radians(ra[sel])),
                 fits.Column(name="coord_dec", format="D", unit="rad", array=np.radians(dec[sel])),
@@ -102,6 +102,22 @@ def test_synthetic_shards(tmp_path, version):
     # A margin widens the cut.
     wider = load_reference_catalog(tmp_path / "cat", 45.0, 0.0, 1.5, margin_deg=0.5)
     assert len(wider) == int((_separation_deg(ra, dec, 45.0, 0.0) <= 2.0).sum())
+
+
+@pytest.mark.parametrize(("spelling", "scale"), [("Jansky", 1e9), ("microJansky", 1e3),
+                                                   ("nanoJansky", 1.0), ("uJy", 1e3)])
+def test_shard_flux_units_in_any_astropy_spelling(tmp_path, spelling, scale):
+    ra, dec, flux = np.array([45.0, 45.1]), np.array([0.0, 0.1]), np.array([2.0, 3.0])
+    _write_shards(tmp_path / "cat", ra, dec, flux, depth=5, flux_unit=spelling)
+    cat = load_reference_catalog(tmp_path / "cat", 45.0, 0.0, 1.0)
+    np.testing.assert_allclose(np.sort(cat.flux("g")), flux * scale, rtol=1e-12)
+
+
+def test_shard_flux_unit_not_understood_is_named(tmp_path):
+    _write_shards(tmp_path / "cat", np.array([45.0]), np.array([0.0]), np.array([2.0]), depth=5,
+                  flux_unit="erg/s")
+    with pytest.raises(ValueError, match=r"flux unit 'erg / s' \(column 'g_flux'\) not understood"):
+        load_reference_catalog(tmp_path / "cat", 45.0, 0.0, 1.0)
 
 
 def test_circle_outside_coverage_gives_empty_catalog(tmp_path):

@@ -213,6 +213,20 @@ def test_is_sdss_frame(sdss_data, tmp_path):
     assert not is_sdss_frame(text)
     with pytest.raises(FileNotFoundError, match="missing.fits"):
         is_sdss_frame(tmp_path / "missing.fits")
+    corrupt = bytearray(_fpc(sdss_data).read_bytes()[:4000])
+    corrupt[12:40] = bytes(range(28))
+    (tmp_path / "corrupt.fit.gz").write_bytes(bytes(corrupt))
+    assert not is_sdss_frame(tmp_path / "corrupt.fit.gz")
+
+
+def test_fpc_with_a_bad_wcs_names_the_file(sdss_data, tmp_path):
+    from lsstlite.io.sdss.fpc import read_fpc
+
+    with fits.open(_fpc(sdss_data)) as hdul:
+        hdul[0].header["CRVAL2"] = 95.0
+        hdul.writeto(tmp_path / R_FPC.replace(".gz", ""))
+    with pytest.raises(ValueError, match=r"fpC-.*: invalid WCS: .*CRVAL2 = 95.0 is not a decl"):
+        read_fpc(tmp_path / R_FPC.replace(".gz", ""))
 
 
 # --- companion search --------------------------------------------------------------------------

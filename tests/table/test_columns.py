@@ -28,6 +28,8 @@ def test_bad_columns_are_refused_with_the_name():
         table.add_column("z", np.zeros((4, 2)))
     with pytest.raises(KeyError, match="no column 'q'; columns: x"):
         table["q"]
+    with pytest.raises(TypeError, match="selected by name, not by ndarray"):
+        table[np.ones(4, bool)]
 
 
 def test_to_table_carries_units_descriptions_and_meta():

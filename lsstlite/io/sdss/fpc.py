@@ -121,8 +121,8 @@ def read_fpc(path: str | os.PathLike, trim_rows: bool = True,
     Raises
     ------
     FileNotFoundError, ValueError
-        Missing file; no 2-D image in the primary HDU; invalid ``EXPTIME``; overlap larger than
-        the frame.
+        Missing file; no 2-D image in the primary HDU; invalid ``EXPTIME`` or WCS; overlap
+        larger than the frame.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -142,5 +142,10 @@ def read_fpc(path: str | os.PathLike, trim_rows: bool = True,
         trimmed = int(overlap_rows)
         image = image[: image.shape[0] - trimmed]
     image = np.ascontiguousarray(image, dtype=np.float32)
-    return FpcFrame(image=image, header=header, wcs=wcs_from_fpc_header(header),
-                    softbias=softbias, trimmed_rows=trimmed, exptime=_exptime(header, path))
+    try:
+        wcs = wcs_from_fpc_header(header)
+    except ValueError as error:
+        msg = f"{path}: invalid WCS: {error}"
+        raise ValueError(msg) from None
+    return FpcFrame(image=image, header=header, wcs=wcs, softbias=softbias,
+                    trimmed_rows=trimmed, exptime=_exptime(header, path))

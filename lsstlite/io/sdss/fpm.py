@@ -153,9 +153,26 @@ def read_fpm_pixels(path: str | os.PathLike,
                     shape: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
     """Decode an fpM file into the flat pixel indices of each photo mask plane.
 
-    As `read_fpm`, but each plane is the `span_pixel_indices` of its spans (into a C-ordered
-    ``shape`` image; a pixel may repeat), which costs time in proportion to the masked pixels
-    rather than to the frame.
+    As `read_fpm`, but each plane is the `span_pixel_indices` of its spans, which costs time in
+    proportion to the masked pixels rather than to the frame.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The fpM file.
+    shape : (int, int), optional
+        ``(nrow, ncol)`` of the image the indices point into (see `read_fpm`).
+
+    Returns
+    -------
+    pixels : dict of str to `numpy.ndarray`
+        photo plane name -> int64 flat indices into a C-ordered ``shape`` image (a pixel
+        covered by several spans repeats), in the file's plane order.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As `read_fpm`.
     """
     shape, spans = _read_spans(path, shape)
     return {name: span_pixel_indices(plane, shape) for name, plane in spans.items()}
