@@ -42,7 +42,8 @@ class FitsTable:
     Attributes
     ----------
     values : dict
-        Header keyword -> value (`card_values`), for fast lookups.
+        Header keyword -> value (`card_values` of the file's header), for fast lookups; it
+        does not follow later edits of `header`.
     columns : dict of str to `numpy.ndarray` or list of `numpy.ndarray`
         Column name -> native array of shape ``(nrows, *TDIM)`` (``A`` columns: str without
         trailing blanks; ``L``: bool); variable-length columns -> one array per row. Empty for
