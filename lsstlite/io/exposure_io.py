@@ -62,15 +62,22 @@ def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
         cards.append(card("PSFNHDU", len(psf_hdus), "number of PSF HDUs"))
     wcs_cards = [] if exposure.wcs is None else [c.image for c in wcs_to_header(exposure.wcs).cards]
     plane_cards = [card(f"MP_{name}", bit) for name, bit in exposure.planes.items()]
-    buffers = image_hdu(None, cards=cards, primary=True)
-    for name, data, extra in (("IMAGE", exposure.image, ()), ("MASK", exposure.mask, plane_cards),
-                              ("VARIANCE", exposure.variance, ())):
-        buffers += image_hdu(data, name, [card("EXTTYPE", name, "lsst afw image plane"),
-                                          card("INHERIT", True, "inherit the primary header"),
-                                          *wcs_cards, *extra])
-    if psf_hdus:
-        buffers.append(astropy_hdus_bytes(psf_hdus))
-    write_fits_file(path, buffers)
+    planes = (("IMAGE", exposure.image, ()), ("MASK", exposure.mask, plane_cards),
+              ("VARIANCE", exposure.variance, ()))
+    psf_bytes = astropy_hdus_bytes(psf_hdus) if psf_hdus else None
+
+    def buffers():
+        # one plane's big-endian copy at a time (made as it is written, then freed): all three
+        # at once would add two planes to the peak memory and their page faults to the run
+        yield from image_hdu(None, cards=cards, primary=True)
+        for name, data, extra in planes:
+            yield from image_hdu(data, name, [card("EXTTYPE", name, "lsst afw image plane"),
+                                              card("INHERIT", True, "inherit the primary header"),
+                                              *wcs_cards, *extra])
+        if psf_bytes is not None:
+            yield psf_bytes
+
+    write_fits_file(path, buffers())
 
 
 def _plane_hdu(hdul: fits.HDUList, name: str, index: int, path: str):
