@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from lsstlite.io.htm import trixels_in_circle
+from lsstlite.table.columns import ColumnTable
 
 __all__ = ["AB_MAG_OF_NJY", "ReferenceCatalog", "load_reference_catalog", "read_shard_ids"]
 
@@ -140,24 +141,6 @@ def _within(ra_deg, dec_deg, center_ra, center_dec, radius_deg) -> np.ndarray:
     return cos_sep >= math.cos(math.radians(radius_deg))
 
 
-class _Columns:
-    """Named columns and their units, as read from a table (no astropy table objects)."""
-
-    def __init__(self, columns: dict[str, np.ndarray], units: dict[str, str]) -> None:
-        self.columns = columns
-        self.units = units
-        self.colnames = list(columns)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
-
-    def unit(self, name: str) -> str:
-        return self.units.get(name, "").strip()
-
-
 @functools.lru_cache(maxsize=64)
 def _unit_name(unit: str) -> str:
     """A unit string in astropy's canonical spelling (``Jansky`` -> ``Jy``, ``radian`` ->
@@ -167,13 +150,22 @@ def _unit_name(unit: str) -> str:
     return str(Unit(unit.strip(), parse_strict="silent")).strip()
 
 
-def _from_astropy_table(table) -> _Columns:
-    return _Columns({name: np.asarray(table[name]) for name in table.colnames},
-                    {name: str(table[name].unit) for name in table.colnames
-                     if table[name].unit is not None})
+def _columns_table(columns: dict[str, np.ndarray], units: dict[str, str]) -> ColumnTable:
+    """The 1-d columns with their units (others, e.g. covariance arrays, are never used)."""
+    table = ColumnTable()
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            table.add_column(name, values, units.get(name, "").strip())
+    return table
 
 
-def _coord_in_degrees(table: _Columns, name: str, coord_unit: str | None, source: str) -> np.ndarray:
+def _from_astropy_table(table) -> ColumnTable:
+    return _columns_table({name: np.asarray(table[name]) for name in table.colnames},
+                          {name: str(table[name].unit) for name in table.colnames
+                           if table[name].unit is not None})
+
+
+def _coord_in_degrees(table: ColumnTable, name: str, coord_unit: str | None, source: str) -> np.ndarray:
     unit = coord_unit or table.unit(name) or ("rad" if name.startswith("coord_") else "deg")
     values = np.asarray(table[name], dtype=np.float64)
     if unit in ("rad", "radian", "radians"):
@@ -200,7 +192,7 @@ def _flux_kind(unit: str) -> str:
 _TO_NJY = {"nJy": 1.0, "uJy": 1.0e3, "Jy": 1.0e9}
 
 
-def _flux_in_njy(table: _Columns, flux_name: str, err_name: str | None, flux_unit: str | None,
+def _flux_in_njy(table: ColumnTable, flux_name: str, err_name: str | None, flux_unit: str | None,
                  source: str) -> tuple[np.ndarray, np.ndarray]:
     given = flux_unit or table.unit(flux_name)
     kind = _flux_kind(given) if given else "nJy"
@@ -219,7 +211,7 @@ def _flux_in_njy(table: _Columns, flux_name: str, err_name: str | None, flux_uni
     return values * scale, errors * scale
 
 
-def _find_column(table: _Columns, given: str | None, candidates: tuple[str, ...], what: str,
+def _find_column(table: ColumnTable, given: str | None, candidates: tuple[str, ...], what: str,
                  source: str) -> str | None:
     if given is not None:
         if given not in table.colnames:
@@ -229,7 +221,7 @@ def _find_column(table: _Columns, given: str | None, candidates: tuple[str, ...]
     return next((c for c in candidates if c in table.colnames), None)
 
 
-def _bands_in(table: _Columns, flux_column: str, flux_err_column: str | None) -> list[str]:
+def _bands_in(table: ColumnTable, flux_column: str, flux_err_column: str | None) -> list[str]:
     pattern = re.compile("^" + re.escape(flux_column).replace(re.escape("{band}"), "(.+)") + "$")
     bands = []
     for name in table.colnames:
@@ -242,7 +234,7 @@ def _bands_in(table: _Columns, flux_column: str, flux_err_column: str | None) ->
     return bands
 
 
-def _to_catalog(table: _Columns, source: str, bands, *, ra_column, dec_column, coord_unit,
+def _to_catalog(table: ColumnTable, source: str, bands, *, ra_column, dec_column, coord_unit,
                 id_column, flux_column, flux_err_column, flux_unit, meta) -> ReferenceCatalog:
     ra_name = _find_column(table, ra_column, _RA_CANDIDATES, "RA", source)
     dec_name = _find_column(table, dec_column, _DEC_CANDIDATES, "Dec", source)
@@ -330,11 +322,11 @@ def _read_shard(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return hdus[1].columns, units
 
 
-def _shards_table(shards: list[tuple[dict[str, np.ndarray], dict[str, str]]]) -> _Columns:
+def _shards_table(shards: list[tuple[dict[str, np.ndarray], dict[str, str]]]) -> ColumnTable:
     """One table of the shards' rows (columns concatenated, the first shard's units)."""
     columns, units = shards[0]
-    return _Columns({name: np.concatenate([shard[0][name] for shard in shards])
-                     for name in columns}, dict(units))
+    return _columns_table({name: np.concatenate([shard[0][name] for shard in shards])
+                           for name in columns}, units)
 
 
 def _load_shards(directory: Path, center_ra, center_dec, radius, bands, options) -> ReferenceCatalog:

@@ -143,7 +143,8 @@ def test_fits_table_in_degrees_and_njy(tmp_path):
     ra, dec, mag = _plain_table()
     flux = 10 ** (-0.4 * (mag - AB_MAG_OF_NJY))
     t = Table({"objid": np.arange(len(ra)) + 100, "RA": ra, "DEC": dec, "r_flux": flux,
-               "r_fluxErr": 0.02 * flux, "resolved": np.zeros(len(ra), dtype=bool)})
+               "r_fluxErr": 0.02 * flux, "resolved": np.zeros(len(ra), dtype=bool),
+               "coord_cov": np.zeros((len(ra), 3))})  # a 2-d column is ignored
     t.write(tmp_path / "ref.fits")
     cat = load_reference_catalog(tmp_path / "ref.fits", 150.0, 2.0, 0.4, id_column="objid")
     inside = _separation_deg(ra, dec, 150.0, 2.0) <= 0.4
