@@ -37,9 +37,22 @@ def normalise_unit(unit: str, field: str = "") -> str:
         raise ValueError(msg) from None
 
 
+#: astropy's FITS spelling of the units lsstlite's schemas use (``tests/table`` checks each
+#: against astropy): a run then needs no astropy.units, whose import takes ~0.1 s.
+KNOWN_FITS_UNITS: dict[str, str] = {
+    "rad": "rad", "deg": "deg", "arcsec": "arcsec", "arcsec2": "arcsec2", "deg2": "deg2",
+    "pixel": "pix", "pix": "pix", "pixel2": "pix2", "pixel^2": "pix2", "pix2": "pix2",
+    "count": "count", "count2": "count2", "ct": "count", "adu": "adu", "s": "s",
+    "nJy": "nJy", "Jy": "Jy", "mag": "mag",
+}
+
+
 @lru_cache(maxsize=256)
 def _fits_unit(unit: str) -> str:
     """astropy's FITS spelling of ``unit``, parsed once per spelling (schemas repeat a few)."""
+    known = KNOWN_FITS_UNITS.get(unit)
+    if known is not None:
+        return known
     import astropy.units as u
 
     return u.Unit(unit).to_string("fits")
