@@ -33,9 +33,6 @@ def _mark(name: str) -> None:
 import numpy as np  # noqa: E402
 
 _mark("numpy")
-import astropy.io.fits  # noqa: E402, F401  (also imports astropy.units)
-
-_mark("astropy.io.fits+units")
 import lsstlite.tasks.processFile  # noqa: E402, F401
 
 _mark("lsstlite")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
 import numpy as np
-from astropy.io import fits
+
+from lsstlite.io.header import Header
 
 from .arrays import as_native
 from .photocalib import PhotoCalib
@@ -34,8 +34,9 @@ class Exposure:
         ``all_world2pix``, ``to_header``, ``pixel_shape``, ``deepcopy``).
     psf : `Psf`, optional
     photoCalib : `PhotoCalib`, optional
-    metadata : `astropy.io.fits.Header` or mapping, optional
-        Header cards (copied).
+    metadata : `lsstlite.io.header.Header`, `astropy.io.fits.Header` or mapping, optional
+        Header cards, copied into a `lsstlite.io.header.Header` (``exposure.metadata``;
+        ``exposure.metadata.to_astropy()`` gives an astropy header).
     filterName : str, optional
         Band / filter name, e.g. ``"r"``.
 
@@ -68,14 +69,7 @@ class Exposure:
             msg = f"Exposure: photoCalib must be a PhotoCalib, not {type(photoCalib).__name__}"
             raise TypeError(msg)
         self.photoCalib = photoCalib
-        if metadata is None:
-            self.metadata = fits.Header()
-        elif isinstance(metadata, fits.Header):
-            self.metadata = metadata.copy()
-        else:
-            self.metadata = fits.Header()
-            for key, value in dict(metadata).items():
-                self.metadata[key] = value
+        self.metadata = _as_header(metadata)
         self.filterName = filterName
 
     @property
@@ -113,3 +107,17 @@ class Exposure:
 
 
 __all__ = ["Exposure"]
+
+
+def _as_header(metadata) -> Header:
+    """A `Header` copy of ``metadata`` (None, a `Header`, an astropy header or a mapping)."""
+    if metadata is None:
+        return Header()
+    if isinstance(metadata, Header):
+        return metadata.copy()
+    if hasattr(metadata, "tostring") and hasattr(metadata, "cards"):  # an astropy header
+        return Header.fromstring(metadata.tostring())
+    header = Header()
+    for key, value in dict(metadata).items():
+        header[key] = value
+    return header

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from astropy.io import fits
 
 from lsstlite.algorithms.psf_pca import PcaPsfModel
 from lsstlite.image.psf import Psf
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 __all__ = ["PcaPsf"]
 
@@ -37,6 +41,8 @@ class PcaPsf(Psf):
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """A ``PSF`` image HDU of eigen-images and a ``PSFCOEF`` HDU of polynomial coefficients."""
+        from astropy.io import fits
+
         header = fits.Header()
         header["PSFTYPE"] = (self.psfType, "lsstlite PSF model")
         header["SPORDER"] = (self.model.spatial_order, "spatial polynomial order")

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from astropy.io import fits
 
 from ..io.fits_write import card
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 #: FWHM / sigma of a Gaussian.
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
@@ -91,6 +93,13 @@ class Psf(ABC):
     @abstractmethod
     def to_hdus(self) -> list[fits.hdu.base.ExtensionHDU]:
         """FITS extension HDUs persisting this PSF; the first carries ``PSFTYPE``."""
+
+    def to_fits_buffers(self) -> list[list]:
+        """The `to_hdus` extensions as FITS buffers to append to a file, one list per HDU
+        (see `lsstlite.io.fits_write`); subclasses may write them without astropy."""
+        from lsstlite.io.fits_write import astropy_hdus_bytes
+
+        return [[astropy_hdus_bytes([hdu])] for hdu in self.to_hdus()]
 
     @classmethod
     @abstractmethod
@@ -226,6 +235,8 @@ class Psf(ABC):
 
     def _header_hdu(self, **cards: float) -> fits.ImageHDU:
         """Data-less ``PSF`` extension with ``PSFTYPE`` and exact float parameter cards."""
+        from astropy.io import fits
+
         header = fits.Header()
         header["EXTNAME"] = "PSF"
         header["PSFTYPE"] = (self.psfType, "lsstlite PSF model")
@@ -482,6 +493,8 @@ class KernelImagePsf(Psf):
 
     def to_hdus(self) -> list[fits.ImageHDU]:
         """One float64 ``PSF`` image HDU with ``PSFTYPE='KERNEL_IMAGE'``."""
+        from astropy.io import fits
+
         header = fits.Header()
         header["PSFTYPE"] = (self.psfType, "lsstlite PSF model")
         return [fits.ImageHDU(np.array(self.image), header=header, name="PSF")]

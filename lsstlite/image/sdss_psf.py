@@ -11,11 +11,14 @@ order of IDL/pydl-derived readers fits the stars of the test frame clearly worse
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from .psf import Psf
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 __all__ = ["KL_COORD_SCALE", "KlPsfComponents", "SdssKlPsf", "kl_amplitudes", "kl_psf_image"]
 
@@ -129,6 +132,8 @@ class SdssKlPsf(Psf):
     def to_hdus(self) -> list[fits.ImageHDU]:
         """Two HDUs: ``PSF`` (eigen-image cube, ``PSFTYPE='SDSS_KL'``, ``SIZE``, ``AVGX``,
         ``AVGY``) and ``PSF_COEFF`` (coefficient cube), both float64 (exact round trip)."""
+        from astropy.io import fits
+
         header = fits.Header()
         header["PSFTYPE"] = (self.psfType, "lsstlite PSF model")
         header["SIZE"] = (self.size, "rendered stamp width, pixels")
@@ -137,6 +142,20 @@ class SdssKlPsf(Psf):
         header["KLSCALE"] = (KL_COORD_SCALE, "polynomial argument = KLSCALE * pixel")
         return [fits.ImageHDU(np.array(self.components.eigen_images), header=header, name="PSF"),
                 fits.ImageHDU(np.array(self.components.coefficients), name="PSF_COEFF")]
+
+    def to_fits_buffers(self) -> list[list]:
+        """The two `to_hdus` extensions written directly (no astropy), with the same cards."""
+        from lsstlite.io.fits_write import card, image_hdu
+
+        cards = [card("PSFTYPE", self.psfType, "lsstlite PSF model"),
+                 card("SIZE", self.size, "rendered stamp width, pixels"),
+                 card("AVGX", float(self.averagePosition[0]), "average position x (0-based)"),
+                 card("AVGY", float(self.averagePosition[1]), "average position y (0-based)"),
+                 card("KLSCALE", KL_COORD_SCALE, "polynomial argument = KLSCALE * pixel")]
+        return [image_hdu(np.asarray(self.components.eigen_images, dtype=np.float64), "PSF",
+                          cards),
+                image_hdu(np.asarray(self.components.coefficients, dtype=np.float64),
+                          "PSF_COEFF")]
 
     @classmethod
     def _from_hdus(cls, hdus: list) -> SdssKlPsf:

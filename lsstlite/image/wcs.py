@@ -535,7 +535,8 @@ class TanSipWcs:
         return cards
 
     def to_header(self, relax: bool = True):
-        """The FITS-WCS cards as `astropy.io.fits.Header`, as astropy writes this WCS.
+        """The FITS-WCS cards as a `lsstlite.io.header.Header` (``.to_astropy()`` gives an
+        astropy header), as astropy writes this WCS.
 
         Same keys, order and comments as ``astropy.wcs.WCS.to_header`` of the equivalent WCS
         (without its time reference keys ``MJDREF``/``DATEREF``); floats are written with the
@@ -547,9 +548,9 @@ class TanSipWcs:
             Write the SIP keywords and the ``-SIP`` CTYPE suffix (True, default); False writes
             the linear TAN part only, as astropy with ``relax=False``.
         """
-        from astropy.io import fits
+        from lsstlite.io.header import Header
 
-        return fits.Header([fits.Card.fromstring(image) for image in self._card_images(relax)])
+        return Header.fromstring("".join(self._card_images(relax)))
 
     @classmethod
     def from_header(cls, header) -> TanSipWcs:
@@ -673,7 +674,7 @@ class TanSipWcs:
         WCSAxes. Imports astropy.wcs."""
         from astropy.wcs import WCS
 
-        wcs = WCS(self.to_header())
+        wcs = WCS(self.to_header().to_astropy())
         wcs.pixel_shape = self._pixel_shape
         return wcs
 

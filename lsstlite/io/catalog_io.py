@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from ..table import MINIMAL_FIELDS, Schema, SourceCatalog
 from .errors import CatalogFileNotFoundError, CatalogReadError
@@ -28,6 +28,9 @@ from .fits_image import check_fits_path
 from .fits_read import FitsTable, read_fits_tables
 from .fits_table import table_hdu, write_table_file
 from .fits_write import card as header_card
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 _COLUMN_KEY = re.compile(r"^(TTYPE|TFORM|TUNIT|TDOC|TCOMM|TNULL|TSCAL|TZERO|TDISP|TDIM|TBCOL)\d+$")
 _TABLE_KEYS = {"XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "PCOUNT", "GCOUNT", "TFIELDS",

@@ -16,16 +16,24 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from ..image import Exposure, MaskPlanes, PhotoCalib, Psf
 from ..image.wcs import wcs_from_header
 from .errors import ImageReadError
-from .fits_image import (is_structural_key, is_wcs_key, metadata_from_header, open_fits,
-                         wcs_to_header)
-from .fits_write import astropy_hdus_bytes, card, image_hdu, write_fits_file
+from .fits_image import (
+    is_structural_key,
+    is_wcs_key,
+    metadata_from_header,
+    open_fits,
+    wcs_to_header,
+)
+from .fits_write import card, image_hdu, write_fits_file
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 _PLANES = ("IMAGE", "MASK", "VARIANCE")
 #: Primary-header keys owned by the writer (not copied from/to `Exposure.metadata`).
@@ -37,8 +45,8 @@ _MP_KEY = re.compile(r"^MP_(.+)$")
 def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
     """Write ``exposure`` as a calexp-style MEF, atomically.
 
-    The headers and pixels are written directly (`lsstlite.io.fits_write`); only the PSF's
-    HDUs go through astropy.
+    The headers and pixels are written directly (`lsstlite.io.fits_write`); only the HDUs of
+    PSF types without their own writer go through astropy (`Psf.to_fits_buffers`).
 
     Parameters
     ----------
@@ -56,15 +64,14 @@ def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
         cards.append(card("PHOTCERR", calib.calibrationErr, "error of PHOTCALI, nJy per count"))
         cards.append(card("FLUXMAG0", calib.fluxMag0, "counts of an AB mag 0 source"))
         cards.append(card("MAGZERO", calib.zeroPoint, "AB magnitude of 1 count"))
-    psf_hdus = [] if exposure.psf is None else list(exposure.psf.to_hdus())
-    if psf_hdus:
+    psf_buffers = [] if exposure.psf is None else exposure.psf.to_fits_buffers()
+    if psf_buffers:
         cards.append(card("PSFHDU", 1 + len(_PLANES), "0-based index of the first PSF HDU"))
-        cards.append(card("PSFNHDU", len(psf_hdus), "number of PSF HDUs"))
+        cards.append(card("PSFNHDU", len(psf_buffers), "number of PSF HDUs"))
     wcs_cards = [] if exposure.wcs is None else [c.image for c in wcs_to_header(exposure.wcs).cards]
     plane_cards = [card(f"MP_{name}", bit) for name, bit in exposure.planes.items()]
     planes = (("IMAGE", exposure.image, ()), ("MASK", exposure.mask, plane_cards),
               ("VARIANCE", exposure.variance, ()))
-    psf_bytes = astropy_hdus_bytes(psf_hdus) if psf_hdus else None
 
     def buffers():
         # one plane's big-endian copy at a time (made as it is written, then freed): all three
@@ -74,8 +81,8 @@ def write_exposure(exposure: Exposure, path: str | os.PathLike) -> None:
             yield from image_hdu(data, name, [card("EXTTYPE", name, "lsst afw image plane"),
                                               card("INHERIT", True, "inherit the primary header"),
                                               *wcs_cards, *extra])
-        if psf_bytes is not None:
-            yield psf_bytes
+        for hdu in psf_buffers:
+            yield from hdu
 
     write_fits_file(path, buffers())
 

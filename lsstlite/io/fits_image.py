@@ -6,13 +6,16 @@ import logging
 import os
 import re
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from ..image import Exposure, MaskPlanes
 from ..image.wcs import TanSipWcs, wcs_from_header
 from .errors import ImageFileNotFoundError, ImageReadError
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def is_wcs_key(key: str) -> bool:
 
 def metadata_from_header(header: fits.Header, drop_wcs: bool) -> fits.Header:
     """Copy of ``header`` without structural keys (and WCS keys if ``drop_wcs``)."""
+    from astropy.io import fits
+
     out = fits.Header()
     for card in header.cards:
         key = card.keyword
@@ -74,16 +79,21 @@ def _exact_wcs_values(wcs) -> dict[str, float]:
     return values
 
 
-def wcs_to_header(wcs) -> fits.Header:
+def wcs_to_header(wcs):
     """FITS-WCS cards of ``wcs`` (SIP included when present, ``-SIP`` CTYPE suffix).
 
     A `TanSipWcs` writes its own (`TanSipWcs.to_header`); for an astropy WCS the numeric cards
     of ``wcs.to_header`` are rewritten with 17 significant digits. Either way reading the
     header back gives bit-identical CRPIX, CRVAL, PC, CDELT and SIP coefficients, and the same
     WCS gives the same cards whichever class holds it.
+
+    Returns
+    -------
+    header : `lsstlite.io.header.Header` (from a `TanSipWcs`) or `astropy.io.fits.Header`
     """
     if isinstance(wcs, TanSipWcs):
         return wcs.to_header()
+    from astropy.io import fits
     from astropy.wcs import FITSFixedWarning
 
     from .fits_write import card as card_image
@@ -154,6 +164,8 @@ def open_fits(path, error=ImageReadError, not_found=ImageFileNotFoundError, memm
     directly; astropy cannot memory-map scaled (BZERO/BSCALE/BLANK) images, use
     ``memmap=False`` for those.
     """
+    from astropy.io import fits
+
     name = check_fits_path(path, error, not_found)
     try:
         with warnings.catch_warnings():
@@ -231,6 +243,8 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None) -> Exposur
         One line naming the file and the problem: missing file (`ImageFileNotFoundError`),
         not FITS, no image HDU, bad ``hdu``, a 1-D/3-D or empty image.
     """
+    from astropy.io import fits
+
     name = os.fspath(path)
     with open_fits(name) as hdul:
         chosen = select_image_hdu(hdul, hdu, name)

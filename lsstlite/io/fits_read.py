@@ -1,18 +1,19 @@
-"""FITS files (plain, gzip or bzip2) read straight into numpy: binary tables (header cards and
-rows parsed once per HDU) and the primary image.
+"""FITS files (plain, gzip or bzip2) read straight into numpy, without astropy: binary tables
+(header cards and rows parsed once per HDU) and the primary image.
 
 `astropy.io.fits` builds a column object, a FITS_rec and per-column converters for every table
 HDU it touches, tens of milliseconds for the dozen small tables of an SDSS fpM, psField and
-tsField. This reader parses each header with `astropy.io.fits.Header.fromstring`, views the
-rows as one big-endian structured array and returns native columns. It covers what those
-files use: ``L B I J K E D A`` columns with repeats and ``TDIM``, and variable-length ``P``/``Q``
-arrays (one array per row, from the heap); ``TSCAL``/``TZERO`` columns are scaled.
-`read_primary_image` decodes a primary image (an SDSS fpC) without astropy's HDU objects.
+tsField, and importing it costs ~0.2 s (with astropy.units). This reader views the rows as one
+big-endian structured array and returns native columns. It covers what those files use:
+``L B I J K E D A`` columns with repeats and ``TDIM``, and variable-length ``P``/``Q`` arrays
+(one array per row, from the heap); ``TSCAL``/``TZERO`` columns are scaled.
+`read_primary_image` decodes a primary image (an SDSS fpC).
 
 The reader's own lookups (``NAXISn``, ``TTYPEn``, ``TFORMn`` ...) go through `card_values`, a
-plain dict parsed in one pass: an `astropy.io.fits.Header` parses each card on access and
-consults astropy's configuration every time, which cost ~20 ms for the ~2500 lookups of one
-SDSS frame's companions. The astropy header of each HDU is built only when asked for.
+plain dict parsed in one pass (an astropy header parses each card on access and consults
+astropy's configuration every time: ~20 ms for the ~2500 lookups of one SDSS frame's
+companions). The full header of each HDU, a `lsstlite.io.header.Header`, is built only when
+asked for.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import re
 import zlib
 
 import numpy as np
-from astropy.io import fits
 
 from .fits_write import BLOCK
+from .header import COMMENTARY, Header, scalar_value, string_value
 
 __all__ = ["FitsTable", "card_values", "read_fits_tables", "read_primary_header_values",
            "read_primary_image"]
@@ -53,51 +54,17 @@ class FitsTable:
 
     def __init__(self, header_text: str, values: dict, columns: dict, nrows: int = 0) -> None:
         self._header_text = header_text
-        self._header: fits.Header | None = None
+        self._header: Header | None = None
         self.values = values
         self.columns = columns
         self.nrows = nrows
 
     @property
-    def header(self) -> fits.Header:
-        """The full `astropy.io.fits.Header` (parsed on first access)."""
+    def header(self) -> Header:
+        """The full `lsstlite.io.header.Header` (parsed on first access)."""
         if self._header is None:
-            self._header = fits.Header.fromstring(self._header_text)
+            self._header = Header.fromstring(self._header_text)
         return self._header
-
-
-def _string_value(text: str, start: int) -> tuple[str, int]:
-    """A quoted FITS string starting at ``text[start] == "'"``: (value, index after it)."""
-    parts, pos = [], start + 1
-    while True:
-        close = text.find("'", pos)
-        if close < 0:  # unterminated: take the rest, as astropy does
-            parts.append(text[pos:])
-            return "".join(parts).rstrip(), len(text)
-        parts.append(text[pos:close])
-        if text.startswith("'", close + 1):  # '' is a quote inside the string
-            parts.append("'")
-            pos = close + 2
-            continue
-        return "".join(parts).rstrip(), close + 1
-
-
-_COMMENTARY = ("COMMENT", "HISTORY", "")
-_FITS_INT = re.compile(r"[+-]?\d+$")
-_FITS_REAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([EeDd][+-]?\d+)?$")
-
-
-def _scalar_value(token: str):
-    """A FITS logical, integer or real; any other token (complex, malformed) as its text."""
-    if token == "T":
-        return True
-    if token == "F":
-        return False
-    if _FITS_INT.match(token):
-        return int(token)
-    if _FITS_REAL.match(token):
-        return float(token.replace("D", "E").replace("d", "e"))
-    return token
 
 
 def card_values(text: str) -> dict:
@@ -133,7 +100,7 @@ def card_values(text: str) -> dict:
             key = key.strip().upper()
         elif card[8:10] == "= ":
             key, rest = card[:8].rstrip().upper(), card[10:]
-            if key in _COMMENTARY:
+            if key in COMMENTARY:
                 continue
         else:
             if card.startswith("END") and not card[3:].strip():
@@ -141,16 +108,16 @@ def card_values(text: str) -> dict:
             continue
         body = rest.lstrip()
         if body.startswith("'"):
-            value, _ = _string_value(body, 0)
+            value, _ = string_value(body, 0)
             while value.endswith("&") and k < len(cards) and cards[k].startswith("CONTINUE"):
                 more = cards[k][8:].lstrip()
                 k += 1
                 if not more.startswith("'"):
                     break
-                value = value[:-1] + _string_value(more, 0)[0]
+                value = value[:-1] + string_value(more, 0)[0]
         else:
             token = body.split("/", 1)[0].strip()
-            value = _scalar_value(token) if token else None
+            value = scalar_value(token) if token else None
         values.setdefault(key, value)
     return values
 
@@ -347,12 +314,12 @@ def read_primary_header_values(path: str | os.PathLike) -> dict:
     return card_values(b"".join(blocks).decode("ascii", errors="replace"))
 
 
-def read_primary_image(path: str | os.PathLike) -> tuple[fits.Header, np.ndarray | None]:
+def read_primary_image(path: str | os.PathLike) -> tuple[Header, np.ndarray | None]:
     """The primary header and image of a FITS file (plain, gzip or bzip2).
 
     Returns
     -------
-    header : `astropy.io.fits.Header`
+    header : `lsstlite.io.header.Header`
     image : `numpy.ndarray` or None
         Native byte order, shape ``(NAXISn, ..., NAXIS1)``; None without data. Integer data
         with ``BSCALE``/``BZERO`` are scaled as astropy does: float32 for 8- and 16-bit data,
@@ -366,7 +333,7 @@ def read_primary_image(path: str | os.PathLike) -> tuple[fits.Header, np.ndarray
     path = os.fspath(path)
     raw = _file_bytes(path)
     end = _header_end(raw, 0, path)
-    header = fits.Header.fromstring(raw[:end].decode("ascii"))
+    header = Header.fromstring(raw[:end].decode("ascii"))
     shape = tuple(int(header[f"NAXIS{k}"]) for k in range(int(header.get("NAXIS", 0)), 0, -1))
     if not shape or 0 in shape:
         return header, None

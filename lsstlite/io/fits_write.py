@@ -50,7 +50,8 @@ def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
         Floats are written with the shortest round-tripping ``repr`` (exact); strings longer
         than a card continue on ``CONTINUE`` cards.
     comment : str
-        Card comment, dropped when it does not fit.
+        Card comment, dropped when it does not fit (on the last card of a continued string it
+        gets a ``CONTINUE`` card of its own, as astropy writes it).
 
     Raises
     ------
@@ -76,14 +77,47 @@ def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
     else:
         msg = f"header card {key}: cannot store a {type(value).__name__} in a FITS header"
         raise ValueError(msg)
-    if len(key) > 8 or len(text) > _CARD - 10:
-        from astropy.io import fits
+    prefix = f"{key:<8}= " if len(key) <= 8 else f"HIERARCH {key} = "
+    if len(key) > 8:
+        text = text.strip()
+    if len(prefix) + len(text) > _CARD:
+        if not isinstance(value, str) or len(prefix) > _CARD - 4:
+            msg = f"header card {key}: keyword and value do not fit in a card"
+            raise ValueError(msg)
+        return _continued(prefix, value, comment)
+    return _with_comment(prefix + text, comment)
 
-        return fits.Card(key if len(key) <= 8 else f"HIERARCH {key}", value, comment).image
-    image = f"{key:<8}= {text}"
+
+def _with_comment(image: str, comment: str) -> str:
     if comment and len(image) + 3 + len(comment) <= _CARD:
         image = f"{image} / {comment}"
     return f"{image:<{_CARD}}"
+
+
+def _continued(prefix: str, value: str, comment: str) -> str:
+    """A long string over ``CONTINUE`` cards: each part but the last ends with ``&``."""
+    images, rest = [], value
+    while True:
+        room = _CARD - len(prefix) - 2  # the two quotes
+        part, size = [], 0
+        for char in rest:
+            width = 2 if char == "'" else 1
+            if size + width > room - 1:  # keep room for the '&'
+                break
+            part.append(char)
+            size += width
+        chunk = "".join(part)
+        rest = rest[len(chunk):]
+        escaped = chunk.replace("'", "''")
+        if not rest:
+            last = f"{prefix}'{escaped}'"
+            if comment and len(last) + 3 + len(comment) > _CARD:  # the comment on a card of its own
+                images.append(f"{prefix}'{escaped}&'".ljust(_CARD))
+                last = "CONTINUE  ''"
+            images.append(_with_comment(last, comment))
+            return "".join(images)
+        images.append(f"{prefix}'{escaped}&'".ljust(_CARD))
+        prefix = "CONTINUE  "
 
 
 def padded(data: bytes, fill: bytes) -> bytes:

@@ -141,13 +141,20 @@ def _within(ra_deg, dec_deg, center_ra, center_dec, radius_deg) -> np.ndarray:
     return cos_sep >= math.cos(math.radians(radius_deg))
 
 
+#: Unit strings already in astropy's canonical spelling (tested): no astropy.units needed.
+CANONICAL_UNITS = frozenset({"rad", "deg", "arcsec", "mas", "nJy", "uJy", "Jy", "mag", "AB"})
+
+
 @functools.lru_cache(maxsize=64)
 def _unit_name(unit: str) -> str:
     """A unit string in astropy's canonical spelling (``Jansky`` -> ``Jy``, ``radian`` ->
     ``rad``), as an astropy column unit has; unrecognised strings are kept as they are."""
+    unit = unit.strip()
+    if unit in CANONICAL_UNITS:
+        return unit
     from astropy.units import Unit
 
-    return str(Unit(unit.strip(), parse_strict="silent")).strip()
+    return str(Unit(unit, parse_strict="silent")).strip()
 
 
 def _columns_table(columns: dict[str, np.ndarray], units: dict[str, str]) -> ColumnTable:

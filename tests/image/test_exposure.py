@@ -31,3 +31,22 @@ def test_copy_is_independent():
     assert exp.image[0, 0] == 1 and "NEW" not in exp.planes and exp.metadata["OBJECT"] == "x"
     assert cp.maskedPixels("CR")[0, 0]
     assert cp.filterName == "r" and cp.psf is exp.psf
+
+
+def test_metadata_is_a_header_whatever_it_was_given_as():
+    from astropy.io import fits
+
+    from lsstlite.io.header import Header
+
+    image = np.zeros((3, 4), np.float32)
+    astropy_header = fits.Header([("EXPTIME", 53.9, "seconds"), ("OBJECT", "field")])
+    for given in (astropy_header, Header.fromstring(astropy_header.tostring()),
+                  {"EXPTIME": 53.9, "OBJECT": "field"}):
+        exposure = Exposure(image, metadata=given)
+        assert isinstance(exposure.metadata, Header)
+        assert exposure.metadata["EXPTIME"] == 53.9 and exposure.metadata["OBJECT"] == "field"
+        exposure.metadata["EXPTIME"] = 60.0  # a copy: what was given is unchanged
+        assert given["EXPTIME"] == 53.9
+    assert exposure.copy().metadata == exposure.metadata
+    assert exposure.metadata.to_astropy()["EXPTIME"] == 60.0
+    assert isinstance(Exposure(image).metadata, Header) and len(Exposure(image).metadata) == 0

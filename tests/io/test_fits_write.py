@@ -197,3 +197,13 @@ def test_write_is_atomic(tmp_path):
         write_fits_file(path, failing())
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["f.fits"]
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("LONGSTR", "x" * 150 + " end"), ("QUOTES", ("it's " * 40).strip()), ("EDGE", "a" * 69), ("BASE_CIRCULARAPERTUREFLUX_RADII", 3.0),
+    ("HIERARCH_STRING_KEY", "abc"), ("LONG_KEYWORD_AND_VALUE", "y" * 100), ("A LONG KEYWORD", 7)])
+def test_hierarch_and_continue_cards_read_back_by_astropy(key, value):
+    image = card(key, value, "a comment")
+    assert len(image) % 80 == 0
+    header = fits.Header.fromstring(image + "END".ljust(80))
+    assert header[key] == value and header.comments[key] == "a comment"

@@ -248,3 +248,10 @@ def test_catalog_container():
         cat.flux("r")
     with pytest.raises(ValueError, match="differ in length"):
         ReferenceCatalog({"ra": np.zeros(2), "dec": np.zeros(3)}, [])
+
+
+def test_canonical_units_are_astropy_spellings():
+    from astropy.units import Unit
+
+    for unit in refcat.CANONICAL_UNITS:
+        assert str(Unit(unit)) == unit

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.io import fits
 
 from lsstlite.image.wcs import TanSipWcs
 from lsstlite.io.fits_read import read_primary_image
+from lsstlite.io.header import Header
 
 __all__ = ["FpcFrame", "read_fpc", "wcs_from_fpc_header", "OVERLAP_ROWS"]
 
@@ -25,7 +25,7 @@ class FpcFrame:
     ----------
     image : `numpy.ndarray`
         float32 [y, x] in DN, ``SOFTBIAS`` subtracted (sky *not* subtracted).
-    header : `astropy.io.fits.Header`
+    header : `lsstlite.io.header.Header`
         The primary header as read.
     wcs : `lsstlite.image.wcs.TanSipWcs`, `astropy.wcs.WCS` or None
         Celestial TAN WCS (None if the header has none; astropy only for a projection other
@@ -39,14 +39,14 @@ class FpcFrame:
     """
 
     image: np.ndarray
-    header: fits.Header
+    header: Header
     wcs: object | None
     softbias: float
     trimmed_rows: int
     exptime: float
 
 
-def wcs_from_fpc_header(header: fits.Header):
+def wcs_from_fpc_header(header: Header):
     """Celestial TAN WCS from the ``CTYPE/CRPIX/CRVAL/CD`` keys of an fpC header.
 
     The WCS stores FITS's 1-based ``CRPIX`` and converts with the ``origin`` argument, so
@@ -87,7 +87,7 @@ def wcs_from_fpc_header(header: fits.Header):
     return wcs
 
 
-def _exptime(header: fits.Header, path: str) -> float:
+def _exptime(header: Header, path: str) -> float:
     raw = header.get("EXPTIME")
     try:
         value = float(raw)

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
 from lsstlite.image import Exposure, MaskPlanes, PhotoCalib
 from lsstlite.image.sdss_psf import SdssKlPsf
 from lsstlite.io.fits_read import read_primary_header_values
+from lsstlite.io.header import Header
 from lsstlite.io.sdss.fpc import OVERLAP_ROWS, FpcFrame, read_fpc
 from lsstlite.io.sdss.fpm import SDSS_TO_LSST_PLANE, read_fpm_pixels
-from lsstlite.io.sdss.names import SDSS_BANDS, SdssFrameId, find_companion, frame_id_from_fpc
+from lsstlite.io.sdss.names import (
+    SDSS_BANDS,
+    SdssFrameId,
+    find_companion,
+    frame_id_from_fpc,
+)
 from lsstlite.io.sdss.psfield import PsFieldBand, read_psfield
 from lsstlite.io.sdss.tsfield import TsFieldCalib, read_tsfield, zero_point_from_flux20
 
@@ -88,7 +93,7 @@ def _float32_value(value: float) -> float:
     return float(f"{np.float32(value):.7g}")
 
 
-def is_sdss_frame(path_or_header: str | os.PathLike | fits.Header) -> bool:
+def is_sdss_frame(path_or_header: str | os.PathLike | Header) -> bool:
     """Whether a file (or primary header) is an SDSS fpC corrected frame.
 
     True when ``ORIGIN`` is ``SDSS`` and ``RUN``, ``CAMCOL``, ``SOFTBIAS`` and an SDSS
@@ -99,7 +104,7 @@ def is_sdss_frame(path_or_header: str | os.PathLike | fits.Header) -> bool:
     FileNotFoundError
         If a path is given and does not exist. A file that is not FITS gives False.
     """
-    if isinstance(path_or_header, fits.Header):
+    if not isinstance(path_or_header, (str, os.PathLike)):  # a header (ours or astropy's)
         header = path_or_header
     else:
         path = os.fspath(path_or_header)
@@ -201,7 +206,7 @@ def _zero_point(fpc: FpcFrame, info: SdssFrameInfo) -> PhotoCalib | None:
     return PhotoCalib.fromZeroPoint(info.zero_point, info.zero_point_err)
 
 
-def _metadata(fpc: FpcFrame, info: SdssFrameInfo) -> fits.Header:
+def _metadata(fpc: FpcFrame, info: SdssFrameInfo) -> Header:
     header = fpc.header.copy()
     for key in _STRUCTURAL_KEYS:
         header.remove(key, ignore_missing=True, remove_all=True)

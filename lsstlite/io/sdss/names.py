@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from astropy.io import fits
-
 from lsstlite.io.sdss.patterns import FPC_NAME
 
 __all__ = ["SDSS_BANDS", "SdssFrameId", "find_companion", "frame_id_from_fpc"]
@@ -47,7 +45,7 @@ class SdssFrameId:
         return f"tsField-{self.run:06d}-{self.camcol}-*-{self.field:04d}.fit*"
 
 
-def _field_from_header(header: fits.Header) -> int | None:
+def _field_from_header(header) -> int | None:
     """Field number from ``FRAME`` and ``CAMROW``.
 
     ``FRAME`` counts frames of this CCD; the five CCDs of a camera column see the same sky
@@ -59,7 +57,7 @@ def _field_from_header(header: fits.Header) -> int | None:
     return int(header["FRAME"]) - 2 * (int(header["CAMROW"]) - 1)
 
 
-def frame_id_from_fpc(path: Path, header: fits.Header) -> SdssFrameId:
+def frame_id_from_fpc(path: Path, header) -> SdssFrameId:
     """Identify a frame from its fpC file name (``fpC-RRRRRR-<band><camcol>-FFFF``), falling
     back to the header (``RUN``, ``CAMCOL``, ``FILTER``, field from ``FRAME``/``CAMROW``).
 

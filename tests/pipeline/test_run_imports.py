@@ -1,5 +1,7 @@
-"""processFile's main path never imports astropy.wcs (~0.13 s of every run's start-up, with
-astropy.coordinates and astropy.table): the frames' and the fitted WCSs are TanSipWcs."""
+"""What processFile's main path imports: never astropy.wcs (~0.13 s of every run's start-up,
+with astropy.coordinates and astropy.table; the frames' and the fitted WCSs are TanSipWcs), and
+on an SDSS frame no astropy at all (~0.2 s: astropy.io.fits imports astropy.units; lsstlite
+reads and writes FITS itself, with its own `lsstlite.io.header.Header`)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ def _run_in_fresh_process(argv: list[str]) -> str:
         from lsstlite.tasks.processFile import main
         status = main({argv!r})
         print("STATUS", status, "ASTROPY_WCS", "astropy.wcs" in sys.modules, file=sys.stderr)
+        print("ASTROPY", sorted(m for m in sys.modules if m.split(".")[0] == "astropy")[:3],
+              file=sys.stderr)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=600)
@@ -47,3 +51,4 @@ def test_sdss_r_frame_with_refcat(tmp_path, sdss_data):
         str(sdss_data / "run4192" / "fpC-004192-r4-0300.fit.gz"), "--output", str(out),
         "--refcat", str(sdss_data / "refcat")])
     _check(stderr, out / "fpC-004192-r4-0300.fits")
+    assert "ASTROPY []" in stderr, stderr
