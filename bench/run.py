@@ -560,6 +560,9 @@ def print_report(report: dict) -> None:
     if parts:
         w("    lsstlite's median, accounted from (a): "
           + ", ".join(f"{k} {v:.3f} s" for k, v in parts.items()) + "\n")
+        if parts["the rest"] < 0:
+            w("      (negative rest: the first calls of (a) cost more than in the program, which "
+              "runs with Python's automatic GC off and (a)'s worker with it on)\n")
 
     show = report["show_config"]
     w("\n(c) processFile.py FRAME --show config\n")
