@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = ["BLOCK", "Buffer", "astropy_hdus_bytes", "card", "header_bytes", "ima
 BLOCK = 2880
 _CARD = 80
 _END = f"{'END':<{_CARD}}"
+_STANDARD_KEY = re.compile(r"^[A-Z0-9_-]*$")
 #: Anything written as raw bytes: `bytes` or a C-contiguous `numpy.ndarray`.
 Buffer = bytes | np.ndarray
 #: numpy dtype (kind, itemsize) -> BITPIX of the image types written without scaling.
@@ -45,10 +47,11 @@ def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
     Parameters
     ----------
     key : str
-        Keyword (upper-cased); longer than 8 characters becomes a ``HIERARCH`` card.
-    value : bool, int, float or str
+        Keyword (upper-cased); longer than 8 characters, or with characters other than
+        ``A-Z 0-9 _ -``, it becomes a ``HIERARCH`` card.
+    value : bool, int, float, str or None
         Floats are written with the shortest round-tripping ``repr`` (exact); strings longer
-        than a card continue on ``CONTINUE`` cards.
+        than a card continue on ``CONTINUE`` cards; None is a blank value.
     comment : str
         Card comment, dropped when it does not fit (on the last card of a continued string it
         gets a ``CONTINUE`` card of its own, as astropy writes it).
@@ -59,7 +62,11 @@ def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
         Non-finite float; a string that is not printable ASCII; a value of another type.
     """
     key = key.upper()
-    if isinstance(value, (bool, np.bool_)):
+    if key.startswith("HIERARCH "):
+        key = key[len("HIERARCH "):].strip()
+    if value is None:  # a blank value
+        text = ""
+    elif isinstance(value, (bool, np.bool_)):
         text = f"{'T' if value else 'F':>20}"
     elif isinstance(value, (int, np.integer)):
         text = f"{int(value):>20d}"
@@ -77,8 +84,9 @@ def card(key: str, value: bool | int | float | str, comment: str = "") -> str:
     else:
         msg = f"header card {key}: cannot store a {type(value).__name__} in a FITS header"
         raise ValueError(msg)
-    prefix = f"{key:<8}= " if len(key) <= 8 else f"HIERARCH {key} = "
-    if len(key) > 8:
+    standard = len(key) <= 8 and _STANDARD_KEY.match(key) is not None
+    prefix = f"{key:<8}= " if standard else f"HIERARCH {key} = "
+    if not standard:
         text = text.strip()
     if len(prefix) + len(text) > _CARD:
         if not isinstance(value, str) or len(prefix) > _CARD - 4:

@@ -18,13 +18,22 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-__all__ = ["Card", "Header", "keyword", "parse_card", "scalar_value", "string_value"]
+__all__ = ["Card", "CommentaryValues", "Header", "keyword", "parse_card", "scalar_value",
+           "string_value"]
 
 _CARD = 80
 #: Commentary keywords: their cards hold text, not a value.
 COMMENTARY = ("COMMENT", "HISTORY", "")
 _FITS_INT = re.compile(r"[+-]?\d+$")
 _FITS_REAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([EeDd][+-]?\d+)?$")
+
+
+class CommentaryValues(list):
+    """The texts of a header's ``COMMENT`` (or ``HISTORY``) cards; ``str`` joins them with
+    newlines, as astropy's does."""
+
+    def __str__(self) -> str:
+        return "\n".join(self)
 
 
 class Card(NamedTuple):
@@ -94,17 +103,17 @@ def parse_card(images: list[str], k: int) -> tuple[Card, int]:
     body = rest.lstrip()
     if body.startswith("'"):
         value, end = string_value(body, 0)
-        comment = _comment(body[end:])
+        comments = [_comment(body[end:])]
         while value.endswith("&") and k < len(images) and images[k].startswith("CONTINUE"):
             more = images[k][8:].lstrip()
             if not more.startswith("'"):
                 break
             part, end = string_value(more, 0)
             value = value[:-1] + part
-            comment = _comment(more[end:]) or comment
+            comments.append(_comment(more[end:]))
             image += images[k]
             k += 1
-        return Card(key, value, comment, image), k
+        return Card(key, value, " ".join(c for c in comments if c), image), k
     token, _, comment = body.partition("/")
     token = token.strip()
     return Card(key, scalar_value(token) if token else None, comment.strip(), image), k
@@ -151,7 +160,10 @@ class Header:
 
     def append(self, key: str, value, comment: str = "") -> None:
         """Add a card at the end (a repeated keyword is allowed, as in FITS)."""
-        self._cards.append(self._new_card(keyword(key), value, comment))
+        if keyword(key) in COMMENTARY:
+            self._add_commentary(keyword(key), str(value))
+        else:
+            self._cards.append(self._new_card(keyword(key), value, comment))
 
     def add_comment(self, text: str) -> None:
         """Add ``COMMENT`` cards (72 characters of ``text`` each) at the end."""
@@ -176,14 +188,14 @@ class Header:
 
     def __getitem__(self, key: str):
         """The value of the first ``key`` card; for ``COMMENT`` and ``HISTORY`` the texts of
-        all their cards, one per line (as ``str`` of astropy's)."""
+        all their cards (`CommentaryValues`)."""
         i = self._index(key)
         if i is None:
             msg = f"keyword {key!r} not found in the header"
             raise KeyError(msg)
         found = self._cards[i]
         if found.keyword in COMMENTARY:
-            return "\n".join(c.value for c in self._cards if c.keyword == found.keyword)
+            return CommentaryValues(c.value for c in self._cards if c.keyword == found.keyword)
         return found.value
 
     def get(self, key: str, default=None):
@@ -193,7 +205,13 @@ class Header:
     def __setitem__(self, key: str, value) -> None:
         """Set the first ``key`` card (keeping its place and, unless given, its comment) or
         append one; ``value`` may be ``(value, comment)``."""
-        value, comment = value if isinstance(value, tuple) else (value, None)
+        if keyword(key) in COMMENTARY:  # as astropy: one more commentary card
+            self._add_commentary(keyword(key), str(value[0] if isinstance(value, tuple) else value))
+            return
+        if isinstance(value, tuple):
+            value, comment = (value[0], None) if len(value) == 1 else value
+        else:
+            comment = None
         i = self._index(key)
         if i is None:
             self.append(key, value, comment or "")
@@ -201,6 +219,21 @@ class Header:
             old = self._cards[i]
             self._cards[i] = self._new_card(old.keyword, value,
                                             old.comment if comment is None else comment)
+
+    def __delitem__(self, key: str) -> None:
+        self.remove(key, remove_all=True)
+
+    def set(self, key: str, value=None, comment: str | None = None) -> None:
+        """Set ``key`` (as ``header[key] = (value, comment)``; None keeps the old comment)."""
+        self[key] = (value, comment)
+
+    @property
+    def comments(self) -> dict[str, str]:
+        """Keyword -> comment of the first card of each keyword (read only)."""
+        out: dict[str, str] = {}
+        for c in self._cards:
+            out.setdefault(c.keyword, c.comment)
+        return out
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._index(key) is not None

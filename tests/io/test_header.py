@@ -83,3 +83,23 @@ def test_images_are_kept_and_new_floats_are_exact():
     assert len(ours.tostring()) % 2880 == 0
     assert Header([("A", 1, "one"), ("B", "two")]) == Header.fromstring(
         fits.Header([("A", 1, "one"), ("B", "two")]).tostring())
+
+
+def test_astropy_behaviours_users_rely_on():
+    ours = Header()
+    ours["COMMENT"] = "hello"               # commentary keywords add a card each time
+    ours["COMMENT"] = "again"
+    ours["A"] = (1,)                        # a 1-tuple is the value
+    ours["B"] = None                        # a blank value
+    ours["HIERARCH ESO DET"] = (2, "short, with a space: HIERARCH")
+    ours.set("C", 3.5, "set")
+    theirs = ours.to_astropy()
+    assert list(theirs.items()) == [("COMMENT", "hello"), ("COMMENT", "again"), ("A", 1),
+                                    ("B", None), ("ESO DET", 2), ("C", 3.5)]
+    assert list(ours["COMMENT"]) == ["hello", "again"] and str(ours["COMMENT"]) == "hello\nagain"
+    assert ours.comments["C"] == "set" and ours["ESO DET"] == 2
+    del ours["COMMENT"]
+    assert "COMMENT" not in ours
+    long_comment = fits.Header()
+    long_comment["LONG"] = ("x" * 100, "word " * 30)
+    assert Header.fromstring(long_comment.tostring()).comments["LONG"] == long_comment.comments["LONG"]

@@ -190,6 +190,15 @@ def _header_matches(header: Any, wanted: dict[str, list[str]]) -> bool:
 
 
 def _read_header(path: str, hdu: int | str | None) -> Any:
+    if hdu is None:
+        from lsstlite.io.fits_read import read_primary_header_values
+
+        try:
+            values = read_primary_header_values(path)
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
+        if values.get("NAXIS"):  # the primary HDU holds the image: its cards are the header
+            return values
     from astropy.io import fits
 
     with fits.open(path, memmap=False) as hdul:
