@@ -27,7 +27,7 @@ import zlib
 import numpy as np
 
 from .fits_write import BLOCK
-from .header import COMMENTARY, Header, scalar_value, string_value
+from .header import COMMENTARY, Header, has_value_indicator
 
 __all__ = ["FitsTable", "card_values", "read_fits_tables", "read_primary_header_values",
            "read_primary_image"]
@@ -88,37 +88,9 @@ def card_values(text: str) -> dict:
         Keyword -> value, in header order.
     """
     values: dict = {}
-    cards = [text[i:i + 80] for i in range(0, len(text), 80)]
-    k = 0
-    while k < len(cards):
-        card = cards[k]
-        k += 1
-        if card.startswith("HIERARCH"):
-            key, sep, rest = card[8:].partition("=")
-            if not sep:
-                continue
-            key = key.strip().upper()
-        elif card[8:10] == "= ":
-            key, rest = card[:8].rstrip().upper(), card[10:]
-            if key in COMMENTARY:
-                continue
-        else:
-            if card.startswith("END") and not card[3:].strip():
-                break
-            continue
-        body = rest.lstrip()
-        if body.startswith("'"):
-            value, _ = string_value(body, 0)
-            while value.endswith("&") and k < len(cards) and cards[k].startswith("CONTINUE"):
-                more = cards[k][8:].lstrip()
-                k += 1
-                if not more.startswith("'"):
-                    break
-                value = value[:-1] + string_value(more, 0)[0]
-        else:
-            token = body.split("/", 1)[0].strip()
-            value = scalar_value(token) if token else None
-        values.setdefault(key, value)
+    for card in Header.fromstring(text).cards:
+        if card.keyword not in COMMENTARY and has_value_indicator(card.image):
+            values.setdefault(card.keyword, card.value)
     return values
 
 

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-__all__ = ["Card", "CommentaryValues", "Header", "keyword", "parse_card", "scalar_value",
-           "string_value"]
+__all__ = ["Card", "CommentaryValues", "Header", "has_value_indicator", "keyword", "parse_card",
+           "scalar_value", "string_value"]
 
 _CARD = 80
 #: Commentary keywords: their cards hold text, not a value.
@@ -86,6 +86,11 @@ def _comment(rest: str) -> str:
     return rest[slash + 1:].strip() if slash >= 0 else ""
 
 
+def has_value_indicator(image: str) -> bool:
+    """Whether a card image holds a value (``= `` in columns 9-10, or a ``HIERARCH ... =``)."""
+    return image[8:10] == "= " or (image.startswith("HIERARCH") and "=" in image[8:])
+
+
 def parse_card(images: list[str], k: int) -> tuple[Card, int]:
     """The card starting at ``images[k]`` (80-character strings) and the index after it
     (``CONTINUE`` cards of a long string are part of it)."""
@@ -96,7 +101,7 @@ def parse_card(images: list[str], k: int) -> tuple[Card, int]:
         if not sep:
             return Card("", None, image[8:].rstrip(), image), k
         key = key.strip().upper()
-    elif image[8:10] == "= " and image[:8].rstrip().upper() not in COMMENTARY:
+    elif has_value_indicator(image) and image[:8].rstrip().upper() not in COMMENTARY:
         key, rest = image[:8].rstrip().upper(), image[10:]
     else:  # commentary, or no value indicator: the text after the keyword
         return Card(image[:8].rstrip().upper(), image[8:].rstrip(), "", image), k
