@@ -9,11 +9,10 @@ big-endian structured array and returns native columns. It covers what those fil
 (one array per row, from the heap); ``TSCAL``/``TZERO`` columns are scaled.
 `read_primary_image` decodes a primary image (an SDSS fpC).
 
-The reader's own lookups (``NAXISn``, ``TTYPEn``, ``TFORMn`` ...) go through `card_values`, a
-plain dict parsed in one pass (an astropy header parses each card on access and consults
-astropy's configuration every time: ~20 ms for the ~2500 lookups of one SDSS frame's
-companions). The full header of each HDU, a `lsstlite.io.header.Header`, is built only when
-asked for.
+Each HDU's header is a `lsstlite.io.header.Header`, parsed once; the reader's own lookups
+(``NAXISn``, ``TTYPEn``, ``TFORMn`` ...) go through the plain dict of its values
+(`header_values`): an astropy header parses each card on access and consults astropy's
+configuration every time, ~20 ms for the ~2500 lookups of one SDSS frame's companions.
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ import numpy as np
 from .fits_write import BLOCK
 from .header import COMMENTARY, Header, has_value_indicator
 
-__all__ = ["FitsTable", "card_values", "read_fits_tables", "read_primary_header_values",
-           "read_primary_image"]
+__all__ = ["FitsTable", "card_values", "header_values", "read_fits_tables",
+           "read_primary_header_values", "read_primary_image"]
 
 _TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])([A-Z]?)(?:\((\d*)\))?")
 _TYPES = {"L": "i1", "B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
@@ -42,8 +41,9 @@ class FitsTable:
 
     Attributes
     ----------
+    header : `lsstlite.io.header.Header`
     values : dict
-        Header keyword -> value (`card_values` of the file's header), for fast lookups; it
+        Header keyword -> value of its value cards (`header_values`), for fast lookups; it
         does not follow later edits of `header`.
     columns : dict of str to `numpy.ndarray` or list of `numpy.ndarray`
         Column name -> native array of shape ``(nrows, *TDIM)`` (``A`` columns: str without
@@ -52,19 +52,21 @@ class FitsTable:
     nrows : int
     """
 
-    def __init__(self, header_text: str, values: dict, columns: dict, nrows: int = 0) -> None:
-        self._header_text = header_text
-        self._header: Header | None = None
-        self.values = values
+    def __init__(self, header: Header, columns: dict, nrows: int = 0) -> None:
+        self.header = header
+        self.values = header_values(header)
         self.columns = columns
         self.nrows = nrows
 
-    @property
-    def header(self) -> Header:
-        """The full `lsstlite.io.header.Header` (parsed on first access)."""
-        if self._header is None:
-            self._header = Header.fromstring(self._header_text)
-        return self._header
+
+def header_values(header: Header) -> dict:
+    """Keyword -> value of the value cards of ``header`` (commentary cards and cards without
+    a value indicator skipped; a repeated keyword keeps its first value)."""
+    values: dict = {}
+    for card in header.cards:
+        if card.keyword not in COMMENTARY and has_value_indicator(card.image):
+            values.setdefault(card.keyword, card.value)
+    return values
 
 
 def card_values(text: str) -> dict:
@@ -87,11 +89,7 @@ def card_values(text: str) -> dict:
     values : dict
         Keyword -> value, in header order.
     """
-    values: dict = {}
-    for card in Header.fromstring(text).cards:
-        if card.keyword not in COMMENTARY and has_value_indicator(card.image):
-            values.setdefault(card.keyword, card.value)
-    return values
+    return header_values(Header.fromstring(text))
 
 
 def _decompressed(raw):
@@ -223,8 +221,8 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
     hdus, start = [], 0
     while start < len(raw) and raw[start:start + 80].strip(b" \0"):
         end = _header_end(raw, start, path)
-        text = raw[start:end].decode("ascii")
-        header = card_values(text)
+        hdu = FitsTable(Header.fromstring(raw[start:end].decode("ascii")), {})
+        header = hdu.values
         naxes = [int(header.get(f"NAXIS{k}", 0)) for k in range(1, int(header.get("NAXIS", 0)) + 1)]
         size = (abs(int(header.get("BITPIX", 8))) // 8) * int(np.prod(naxes)) if naxes else 0
         size = (size + int(header.get("PCOUNT", 0))) * int(header.get("GCOUNT", 1))
@@ -233,11 +231,10 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
             raise ValueError(msg)
         if header.get("XTENSION") == "BINTABLE":
             heap_start = end + int(header.get("THEAP", naxes[0] * naxes[1]))
-            columns = _table_columns(header, view[end:end + naxes[0] * naxes[1]],
-                                     view[heap_start:end + size], path)
-            hdus.append(FitsTable(text, header, columns, naxes[1]))
-        else:
-            hdus.append(FitsTable(text, header, {}))
+            hdu.columns = _table_columns(header, view[end:end + naxes[0] * naxes[1]],
+                                         view[heap_start:end + size], path)
+            hdu.nrows = naxes[1]
+        hdus.append(hdu)
         start = end + (-(-size // BLOCK)) * BLOCK
     return hdus
 

@@ -178,12 +178,11 @@ def test_card_values_equal_astropy_on_the_sdss_files(sdss_data):
                 _assert_values_equal_astropy(hdu.header)
 
 
-def test_table_hdu_header_is_built_on_demand(tmp_path):
+def test_table_hdu_header_and_values(tmp_path):
     path = tmp_path / "t.fits"
     _write(path)
     hdus = read_fits_tables(path)
     assert hdus[0].values["MASKROWS"] == 12 and hdus[1].values["TTYPE1"] == "flag"
-    assert hdus[1]._header is None
     with fits.open(path) as ref:
         assert hdus[1].header.items() == [(k, v) for k, v in ref[1].header.items()]
 
