@@ -18,8 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-__all__ = ["Card", "CommentaryValues", "Header", "has_value_indicator", "keyword", "parse_card",
-           "scalar_value", "string_value"]
+__all__ = ["Card", "CommentaryValues", "Header", "has_value_indicator", "keyword", "parse_card"]
 
 _CARD = 80
 #: Commentary keywords: their cards hold text, not a value.
@@ -52,7 +51,7 @@ def keyword(key: str) -> str:
     return key[len("HIERARCH"):].strip() if key.startswith("HIERARCH ") else key
 
 
-def string_value(text: str, start: int) -> tuple[str, int]:
+def _string_value(text: str, start: int) -> tuple[str, int]:
     """A quoted FITS string starting at ``text[start] == "'"``: (value, index after it)."""
     parts, pos = [], start + 1
     while True:
@@ -68,7 +67,7 @@ def string_value(text: str, start: int) -> tuple[str, int]:
         return "".join(parts).rstrip(), close + 1
 
 
-def scalar_value(token: str):
+def _scalar_value(token: str):
     """A FITS logical, integer or real; any other token (complex, malformed) as its text."""
     if token == "T":
         return True
@@ -107,13 +106,13 @@ def parse_card(images: list[str], k: int) -> tuple[Card, int]:
         return Card(image[:8].rstrip().upper(), image[8:].rstrip(), "", image), k
     body = rest.lstrip()
     if body.startswith("'"):
-        value, end = string_value(body, 0)
+        value, end = _string_value(body, 0)
         comments = [_comment(body[end:])]
         while value.endswith("&") and k < len(images) and images[k].startswith("CONTINUE"):
             more = images[k][8:].lstrip()
             if not more.startswith("'"):
                 break
-            part, end = string_value(more, 0)
+            part, end = _string_value(more, 0)
             value = value[:-1] + part
             comments.append(_comment(more[end:]))
             image += images[k]
@@ -121,7 +120,7 @@ def parse_card(images: list[str], k: int) -> tuple[Card, int]:
         return Card(key, value, " ".join(c for c in comments if c), image), k
     token, _, comment = body.partition("/")
     token = token.strip()
-    return Card(key, scalar_value(token) if token else None, comment.strip(), image), k
+    return Card(key, _scalar_value(token) if token else None, comment.strip(), image), k
 
 
 class Header:
