@@ -13,6 +13,11 @@ Method (Shupe et al. 2005 SIP convention; the recipe of LSST's ``CreateWcsWithSi
   ``A``/``B`` polynomials.
 * The reverse polynomials ``AP``/``BP`` (order ``inverse_order``, default ``order + 1``) are
   fitted on a grid of ``max(20, 5 (order + 1))`` points per axis spanning the frame.
+* With a fixed ``distortion`` (SIP ``A``/``B`` about a fixed ``CRPIX``, e.g. the camera's
+  distortion carried by the input WCS) the polynomial is of order 1 in the distorted
+  coordinates ``U = u + A(u, v)``, ``V = v + B(u, v)``: only ``CRVAL`` and ``CD`` are fitted
+  (LSST's ``FitAffineWcsTask`` on a camera distortion model), 3 terms per axis instead of 10
+  for a cubic.
 * Sigma clipping is symmetric: after a fit, residuals ``d_xi, d_eta`` of *all* matches are
   computed and a match is kept when ``|d_xi| <= rej_sigma * sigma_xi`` and
   ``|d_eta| <= rej_sigma * sigma_eta`` (sigma = standard deviation of the kept residuals); this
@@ -70,6 +75,12 @@ class SipFitResult:
         Covariance (arcsec²) of the coefficients of the ``xi`` polynomial (the same for
         ``eta``): the weighted least-squares covariance scaled by the reduced chi-square of the
         used matches, so it holds for relative weights too.
+    chi2 : float
+        Weighted sum of squared residuals of the used matches (both axes), in the units of
+        the weights times arcsec²: with inverse variances in 1/arcsec², a chi-square with
+        ``2 * (n_used - number of terms)`` degrees of freedom.
+    distortion : tuple of `numpy.ndarray` or None
+        The fixed SIP ``A``, ``B`` the fit was made on (``order`` is then 1), else None.
     """
 
     wcs: TanSipWcs
@@ -82,6 +93,13 @@ class SipFitResult:
     crpix0: tuple[float, float]
     norm: float
     covariance_arcsec2: np.ndarray
+    chi2: float
+    distortion: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def n_terms(self) -> int:
+        """Number of fitted coefficients per tangent-plane axis."""
+        return (self.order + 1) * (self.order + 2) // 2
 
     def position_error_arcsec(self, x, y) -> np.ndarray:
         """Predicted 1-sigma error of the fitted WCS at pixel positions (0-based), arcsec.
@@ -91,9 +109,11 @@ class SipFitResult:
         constrain the polynomial there. At the frame corners, beyond most matches, it is
         several times the error at the centre.
         """
-        u = (np.asarray(x, float) - self.crpix0[0]) / self.norm
-        v = (np.asarray(y, float) - self.crpix0[1]) / self.norm
-        design = _design(u, v, _terms(self.order))
+        u = np.asarray(x, float) - self.crpix0[0]
+        v = np.asarray(y, float) - self.crpix0[1]
+        if self.distortion is not None:
+            u, v = _distorted(self.distortion, u, v)
+        design = _design(u / self.norm, v / self.norm, _terms(self.order))
         var = np.einsum("...i,ij,...j->...", design, self.covariance_arcsec2, design)
         return np.sqrt(2.0 * var)
 
@@ -134,6 +154,18 @@ def _design(u: np.ndarray, v: np.ndarray, terms: list[tuple[int, int]]) -> np.nd
     return np.stack([u**p * v**q for p, q in terms], axis=-1)
 
 
+def _distorted(distortion: tuple[np.ndarray, np.ndarray], u: np.ndarray,
+               v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intermediate pixel offsets ``(u + A(u, v), v + B(u, v))`` of SIP matrices ``A, B``."""
+    a, b = distortion
+    big_u, big_v = u.copy(), v.copy()
+    for p, q in _terms(a.shape[0] - 1, 2):
+        big_u += a[p, q] * u**p * v**q
+    for p, q in _terms(b.shape[0] - 1, 2):
+        big_v += b[p, q] * u**p * v**q
+    return big_u, big_v
+
+
 def sky_separation_arcsec(ra1, dec1, ra2, dec2) -> np.ndarray:
     """Great-circle distance (arcsec) between positions in degrees (stable at small angles)."""
     a, b = _unit(np.asarray(ra1, float), np.asarray(dec1, float)), \
@@ -166,7 +198,8 @@ class _LinearSolution:
         self.crval, self.coeffs = crval, coeffs
         resid = (target - design @ coeffs) * 3600.0
         dof = max(2 * (len(u) - len(terms)), 1)
-        self.covariance_arcsec2 = np.linalg.inv(design.T @ design) * np.sum(resid**2) / dof
+        self.chi2 = float(np.sum(resid**2))
+        self.covariance_arcsec2 = np.linalg.inv(design.T @ design) * self.chi2 / dof
 
     def residuals_arcsec(self, u, v, vec):
         xi, eta = _project(vec, self.crval)
@@ -195,13 +228,11 @@ class _LinearSolution:
 
 def _fit_inverse(a, b, bounds, crpix0, inverse_order):
     """Fit AP, BP on a grid so that ``u = U + AP(U, V)``, ``v = V + BP(U, V)``."""
-    order = a.shape[0] - 1
+    order = max(a.shape[0], b.shape[0]) - 1
     n = max(20, 5 * (order + 1))
     gx, gy = np.meshgrid(np.linspace(bounds[0], bounds[2], n), np.linspace(bounds[1], bounds[3], n))
     u, v = gx.ravel() - crpix0[0], gy.ravel() - crpix0[1]
-    fwd = _terms(order, 2)
-    big_u = u + sum(a[p, q] * u**p * v**q for p, q in fwd)
-    big_v = v + sum(b[p, q] * u**p * v**q for p, q in fwd)
+    big_u, big_v = _distorted((a, b), u, v)
     norm = max(float(np.max(np.abs(big_u))), float(np.max(np.abs(big_v))), 1.0)
     terms = _terms(inverse_order)
     design = _design(big_u / norm, big_v / norm, terms)
@@ -213,10 +244,13 @@ def _fit_inverse(a, b, bounds, crpix0, inverse_order):
     return ap, bp
 
 
-def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape) -> TanSipWcs:
+def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape,
+              distortion) -> TanSipWcs:
     cd, a, b = sol.cd_and_sip()
+    if distortion is not None:
+        a, b = distortion
     sip = {}
-    if sol.order >= 2:
+    if a.shape[0] >= 3:
         ap, bp = _fit_inverse(a, b, bounds, crpix0, inverse_order)
         sip = {"a": a, "b": b, "ap": ap, "bp": bp}
     shape = None if frame_shape is None else (int(frame_shape[1]), int(frame_shape[0]))
@@ -227,7 +261,8 @@ def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape) 
 def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: int | None = None,
                 num_iter: int = 3, num_rej_iter: int = 1, rej_sigma: float = 3.0,
                 crpix: tuple[float, float] | None = None,
-                frame_shape: tuple[int, int] | None = None, weights=None) -> SipFitResult:
+                frame_shape: tuple[int, int] | None = None, weights=None,
+                distortion: tuple[np.ndarray, np.ndarray] | None = None) -> SipFitResult:
     """Fit a TAN-SIP WCS to matched source pixels and reference sky positions.
 
     Parameters
@@ -253,6 +288,10 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         Inverse variance of each match's position (any consistent unit, e.g. 1/arcsec²):
         a weighted least-squares fit, so that faint stars' noisy centroids do not bend the
         distortion at the frame corners. Default: equal weights.
+    distortion : tuple of array_like, optional
+        Fixed SIP ``A``, ``B`` matrices (pixel units, ``(k + 1) x (k + 1)``, about ``crpix``,
+        which is then required): fit only ``CRVAL`` and ``CD`` on top of this distortion
+        (``order`` must be 1). The returned WCS carries it, with ``AP``/``BP`` refitted.
 
     Returns
     -------
@@ -275,8 +314,13 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     if order < 1:
         msg = f"order must be >= 1, got {order}"
         raise ValueError(msg)
-    inverse_order = order + 1 if inverse_order is None else int(inverse_order)
-    if order >= 2 and inverse_order < 2:
+    if distortion is not None:
+        distortion = _check_distortion(distortion, order, crpix)
+        default_inverse = distortion[0].shape[0]
+    else:
+        default_inverse = order + 1
+    inverse_order = default_inverse if inverse_order is None else int(inverse_order)
+    if (order >= 2 or distortion is not None) and inverse_order < 2:
         msg = f"inverse_order must be >= 2, got {inverse_order}"
         raise ValueError(msg)
     ws = np.ones(xs.size) if weights is None else np.asarray(weights, float).ravel()
@@ -304,6 +348,8 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
 
     vec = _unit(ras, decs)
     u, v = xs - crpix0[0], ys - crpix0[1]
+    if distortion is not None:
+        u, v = _distorted(distortion, np.where(finite, u, 0.0), np.where(finite, v, 0.0))
     norm = max(float(np.max(np.abs(u[finite]))), float(np.max(np.abs(v[finite]))), 1.0)
     mean_vec = vec[finite].mean(axis=0)
     crval = np.array([np.rad2deg(np.arctan2(mean_vec[1], mean_vec[0])) % 360.0,
@@ -322,7 +368,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
             raise SipFitError(msg)
         sol = _LinearSolution(u[used], v[used], vec[used], sol.crval, order, norm, ws[used])
 
-    wcs = _make_wcs(sol, crpix0, bounds, inverse_order, frame_shape)
+    wcs = _make_wcs(sol, crpix0, bounds, inverse_order, frame_shape, distortion)
     sep = np.full(xs.size, np.nan)
     wra, wdec = wcs.all_pix2world(xs[finite], ys[finite], 0)
     sep[finite] = sky_separation_arcsec(wra, wdec, ras[finite], decs[finite])
@@ -330,4 +376,20 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
                         rms_arcsec=float(np.sqrt(np.mean(sep[used] ** 2))),
                         median_arcsec=float(np.median(sep[used])), n_used=int(used.sum()),
                         order=order, crpix0=crpix0, norm=norm,
-                        covariance_arcsec2=sol.covariance_arcsec2)
+                        covariance_arcsec2=sol.covariance_arcsec2, chi2=sol.chi2,
+                        distortion=distortion)
+
+
+def _check_distortion(distortion, order: int, crpix) -> tuple[np.ndarray, np.ndarray]:
+    if order != 1:
+        msg = f"a fixed distortion is fitted with order 1 (CRVAL and CD only), got order {order}"
+        raise ValueError(msg)
+    if crpix is None:
+        msg = "a fixed distortion needs the crpix it is defined about"
+        raise ValueError(msg)
+    a, b = (np.asarray(m, float) for m in distortion)
+    for name, m in (("A", a), ("B", b)):
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 3 or not np.all(np.isfinite(m)):
+            msg = f"distortion {name} must be a finite square SIP matrix of order >= 2, got shape {m.shape}"
+            raise ValueError(msg)
+    return a, b

@@ -3,7 +3,7 @@
 A seeded, SDSS-like frame: spatially varying double-Gaussian PSF, power-law stars, exponential and
 de Vaucouleurs galaxies, sky with a gentle gradient, Poisson + read noise, cosmic rays, one
 saturated star with a bleed trail, bad columns, a TAN-SIP true WCS (the image header carries its
-TAN part), a truth file (`lsstlite.sim.truth`) and an HTM-sharded reference catalogue
+TAN part, or all of it with ``header_distortion``), a truth file (`lsstlite.sim.truth`) and an HTM-sharded reference catalogue
 (`lsstlite.sim.refcat`). The image is float32 in DN, sky not subtracted; ``RDNOISE`` is in
 electrons, so the variance of a pixel in DN is ``signal / GAIN + (RDNOISE / GAIN)**2``.
 

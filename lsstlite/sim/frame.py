@@ -49,6 +49,10 @@ class SimConfig:
         TAN part of the true WCS).
     header_wcs_rotation_deg : float
         Rotation error of the header WCS.
+    header_distortion : bool
+        The header WCS carries the true SIP distortion (TAN-SIP, as for a camera whose
+        distortion model is known); default its TAN part only, as SDSS fpC headers. The shift
+        and rotation errors apply either way.
     zero_point : float
         AB magnitude of 1 DN (``MAGZERO``/``PHOTZP``).
     exptime : float
@@ -105,6 +109,7 @@ class SimConfig:
     distortion_px: float = 0.8
     header_wcs_shift_arcsec: tuple[float, float] = (0.0, 0.0)
     header_wcs_rotation_deg: float = 0.0
+    header_distortion: bool = False
     zero_point: float = 28.245
     exptime: float = 53.907
     gain: float = 4.0
@@ -173,14 +178,15 @@ class SimulatedFrame:
     image : ndarray, float32, shape (height, width)
         Pixel values in DN, sky not subtracted, with noise, cosmic rays, saturation and bad columns.
     header : `astropy.io.fits.Header`
-        The image header: plain TAN WCS, ``GAIN``, ``RDNOISE``, ``SATURATE``, ``FILTER``,
+        The image header: the header WCS (``header_wcs``), ``GAIN``, ``RDNOISE``, ``SATURATE``, ``FILTER``,
         ``EXPTIME``, ``MAGZERO``, ``PHOTZP``.
     truth : `astropy.table.Table`
         One row per object (on the frame or in the margin); columns as in `lsstlite.sim.truth`.
     wcs : `astropy.wcs.WCS`
         The true WCS (TAN-SIP); ``truth['ra'], truth['dec']`` are ``wcs.all_pix2world(x, y, 0)``.
     header_wcs : `astropy.wcs.WCS`
-        The plain TAN WCS written into ``header`` (the TAN part of ``wcs``, perturbed if asked).
+        The WCS written into ``header``: the TAN part of ``wcs`` (all of it with
+        ``header_distortion``), perturbed if asked.
     psf : SimPsf
         The true PSF (see `lsstlite.sim.true_psf_image`).
     noiseless : ndarray, float64
@@ -327,7 +333,7 @@ def _image_header(cfg: SimConfig, header_wcs: WCS, seed: int) -> fits.Header:
     header["MAGZERO"] = (cfg.zero_point, "AB magnitude of 1 DN")
     header["PHOTZP"] = (cfg.zero_point, "AB magnitude of 1 DN")
     header["PIXSCALE"] = (cfg.pixel_scale, "[arcsec/pixel] nominal pixel scale")
-    header.extend(header_wcs.to_header(), update=True)
+    header.extend(header_wcs.to_header(relax=header_wcs.sip is not None), update=True)
     header["EQUINOX"] = 2000.0
     return header
 
@@ -367,7 +373,8 @@ def simulate_frame(seed: int = 0, size: int | tuple[int, int] | None = None, *, 
 
     psf = cfg.make_psf()
     wcs = make_true_wcs(cfg.width, cfg.height, cfg.ra, cfg.dec, cfg.pixel_scale, cfg.rotation_deg, cfg.distortion_px)
-    header_wcs = perturb_wcs(tan_part(wcs), cfg.header_wcs_shift_arcsec, cfg.header_wcs_rotation_deg)
+    header_wcs = perturb_wcs(wcs if cfg.header_distortion else tan_part(wcs), cfg.header_wcs_shift_arcsec,
+                             cfg.header_wcs_rotation_deg)
     objects = _draw_objects(cfg, rng_stars, rng_gals)
     objects["flux"] = mag_to_dn(objects["mag"], cfg.zero_point)
 

@@ -96,7 +96,7 @@ def tan_part(wcs: WCS) -> WCS:
 
 
 def perturb_wcs(wcs: WCS, shift_arcsec: tuple[float, float], rotation_deg: float) -> WCS:
-    """A copy of a TAN ``wcs`` pointing ``shift_arcsec`` (east, north) away and rotated by
+    """A copy of a TAN or TAN-SIP ``wcs`` pointing ``shift_arcsec`` (east, north) away and rotated by
     ``rotation_deg`` about the reference pixel (an imperfect initial WCS for astrometry tests)."""
     out = wcs.deepcopy()
     east, north = shift_arcsec

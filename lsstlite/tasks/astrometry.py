@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lsstlite.config import Config, ConfigField, Field, ListField, RangeField
+from lsstlite.config import ChoiceField, Config, ConfigField, Field, ListField, RangeField
 from lsstlite.tasks.base import Struct, Task, TaskError, timeMethod
 
 __all__ = ["AstrometryConfig", "AstrometryTask", "FitTanSipWcsConfig", "MatcherConfig",
@@ -76,6 +76,20 @@ class FitTanSipWcsConfig(Config):
                      bool, default=True)
     refPositionErrArcsec = RangeField("Reference position error assumed for the weights "
                                       "(arcsec)", float, default=0.015, min=0.0)
+    inputDistortion = ChoiceField(
+        "What to do with the SIP distortion of a TAN-SIP input WCS (a plain TAN one is always "
+        "refitted)", str, default="auto",
+        allowed={"refit": "fit a new TAN-SIP of `order`; the input distortion only helps the "
+                          "first match",
+                 "keep": "keep it and fit CRVAL and CD only (LSST FitAffineWcsTask on a camera "
+                         "distortion model): 6 parameters, not 20 for a cubic, so the frame "
+                         "corners are not extrapolated",
+                 "auto": "'keep' unless the matches reject it (F-test of the affine fit against "
+                         "a TAN-SIP of `order` at `distortionSignificance`), then 'refit'"},
+        optional=False)
+    distortionSignificance = RangeField("Probability of wrongly rejecting a correct input "
+                                        "distortion in the 'auto' test", float, default=0.01,
+                                        min=0.0, max=1.0)
 
 
 class AstrometryConfig(Config):
@@ -106,6 +120,23 @@ def setSkyCoords(catalog, wcs) -> None:
         ra[ok], dec[ok] = np.deg2rad(r), np.deg2rad(d)
     catalog["coord_ra"] = ra
     catalog["coord_dec"] = dec
+
+
+def _sip_distortion(wcs) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float]] | None:
+    """SIP ``(A, B)`` of a TAN-SIP WCS (lsstlite's or astropy's) and its 0-based reference
+    pixel, or None."""
+    from lsstlite.image.wcs import TanSipWcs
+
+    if isinstance(wcs, TanSipWcs):
+        a, b, crpix = wcs.a, wcs.b, wcs.crpix
+    else:
+        sip = getattr(wcs, "sip", None)
+        if sip is None or not str(wcs.wcs.ctype[0]).startswith("RA---TAN"):
+            return None
+        a, b, crpix = sip.a, sip.b, sip.crpix
+    if a is None or b is None:
+        return None
+    return (np.asarray(a, float), np.asarray(b, float)), (float(crpix[0]) - 1.0, float(crpix[1]) - 1.0)
 
 
 class AstrometryTask(Task):
@@ -217,7 +248,6 @@ class AstrometryTask(Task):
                         min_match_dist_arcsec=cfg.minMatchDistanceArcSec)
         from lsstlite.astrom.match import MatchError, match_to_reference
         from lsstlite.astrom.sip import SipFitError, sky_separation_arcsec
-        from lsstlite.astrom.solve import solve_astrometry
 
         try:
             if cfg.forceKnownWcs:
@@ -226,13 +256,8 @@ class AstrometryTask(Task):
                 src_idx, ref_idx = match.source_index, match.ref_index
                 used = np.ones(src_idx.size, bool)
             else:
-                w = cfg.wcsFitter
-                solution = solve_astrometry(x, y, ref.ra, ref.dec, exposure.wcs, order=w.order,
-                                            max_iter=cfg.maxIter, num_iter=w.numIter,
-                                            num_rej_iter=w.numRejIter, rej_sigma=w.rejSigma,
-                                            weights=self._weights(sourceCat, selected,
-                                                                  exposure.wcs),
-                                            **match_kw)
+                solution = self._solve(x, y, ref, exposure.wcs,
+                                       self._weights(sourceCat, selected, exposure.wcs), match_kw)
                 wcs, n_iter, fit = solution.wcs, solution.n_iter, solution.fit
                 src_idx, ref_idx = solution.match.source_index, solution.match.ref_index
                 used = fit.used
@@ -271,6 +296,44 @@ class AstrometryTask(Task):
         return Struct(wcs=wcs, matches=matches, refCat=ref, band=band, numMatches=n,
                       rmsArcsec=rms, medianArcsec=median, fitted=not cfg.forceKnownWcs,
                       fit=fit)
+
+    def _solve(self, x, y, ref, wcs, weights, match_kw):
+        """Match and fit: affine on the input distortion, or a new TAN-SIP (`inputDistortion`)."""
+        from lsstlite.astrom.f_test import nested_fit_p_value
+        from lsstlite.astrom.sip import fit_tan_sip
+        from lsstlite.astrom.solve import solve_astrometry
+
+        cfg = self.config
+        w = cfg.wcsFitter
+        common = dict(max_iter=cfg.maxIter, num_iter=w.numIter, num_rej_iter=w.numRejIter,
+                      rej_sigma=w.rejSigma, weights=weights, **match_kw)
+        distortion = _sip_distortion(wcs)
+        self.metadata["inputDistortionKept"] = False
+        if distortion is None or w.inputDistortion == "refit":
+            return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
+        sip, crpix0 = distortion
+        kept = solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=1, distortion=sip, crpix=crpix0,
+                                **common)
+        if w.inputDistortion == "auto":
+            fit = kept.fit
+            src, refs = kept.match.source_index[fit.used], kept.match.ref_index[fit.used]
+            full = fit_tan_sip(x[src], y[src], ref.ra[refs], ref.dec[refs], order=w.order,
+                               num_iter=0, frame_shape=match_kw["frame_shape"],
+                               weights=None if weights is None else weights[src])
+            p = nested_fit_p_value(fit.chi2, full.chi2, 2 * (full.n_terms - fit.n_terms),
+                                   2 * (full.n_used - full.n_terms))
+            self.metadata["inputDistortionPValue"] = p
+            if p < w.distortionSignificance:
+                self.log.info("The %d matches reject the input WCS's distortion (F-test p = %.2g "
+                              "< %g): fitting a TAN-SIP of order %d", fit.n_used, p,
+                              w.distortionSignificance, w.order)
+                return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
+            self.log.info("Keeping the input WCS's distortion, fitting CRVAL and CD (F-test "
+                          "against a TAN-SIP of order %d: p = %.2g)", w.order, p)
+        else:
+            self.log.info("Keeping the input WCS's distortion, fitting CRVAL and CD")
+        self.metadata["inputDistortionKept"] = True
+        return kept
 
     @staticmethod
     def _match_table(sourceCat, rows, ref, ref_idx, sep, band):

@@ -20,6 +20,15 @@ def sim(tmp_path_factory):
     return result, read_truth(root / "truth.fits"), frame
 
 
+def wcs_error_grid(result, true_wcs, shape, step=50):
+    """|fitted - true WCS| (arcsec) and the fit's predicted 1-sigma error on a pixel grid."""
+    gy, gx = np.mgrid[0:shape[0]:step, 0:shape[1]:step]
+    ra, dec = result.exposure.wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    tra, tdec = true_wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    sep = np.hypot((ra - tra) * np.cos(np.deg2rad(tdec)), dec - tdec) * 3600
+    return sep, result.astrometry.fit.position_error_arcsec(gx.ravel(), gy.ravel())
+
+
 def matched_stars(result, truth, radius=1.0):
     """Rows of src and of truth for point sources matched within ``radius`` pixels."""
     src = result.sourceCat
@@ -36,23 +45,36 @@ def matched_stars(result, truth, radius=1.0):
 
 
 def test_fitted_wcs_matches_truth_over_the_frame(sim):
-    """The issue asks for 0.02" everywhere. With ~85 matched stars whose positions carry
-    ~18 mas per axis (reference 10-20 mas, centroids 5-70 mas), the cubic TAN-SIP the true
-    distortion needs (a quadratic leaves 0.046" at the corners) is known to ~0.01" rms over the
-    frame, but its own covariance puts the 1-sigma error at the worst corner at 0.025-0.05"
-    (12 seeds): the 0.02" there is out of statistical reach. So the error at every point is
-    checked against the fit's predicted error there, and the rms against the target."""
+    """A TAN-only header (as SDSS fpC headers): the distortion must be fitted. With ~85
+    matched stars whose positions carry ~18 mas per axis (reference 10-20 mas, centroids
+    5-70 mas), the cubic TAN-SIP the true distortion needs (a quadratic leaves 0.046" at the
+    corners) is known to ~0.01" rms over the frame, but its own covariance puts the 1-sigma
+    error at the worst corner at 0.025-0.05" (12 seeds). So the error at every point is
+    checked against the fit's predicted error there, and the rms against 0.01"."""
     result, truth, frame = sim
-    wcs, true_wcs = result.exposure.wcs, truth.wcs
-    gy, gx = np.mgrid[0:frame.image.shape[0]:50, 0:frame.image.shape[1]:50]
-    ra, dec = wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
-    tra, tdec = true_wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
-    sep = np.hypot((ra - tra) * np.cos(np.deg2rad(tdec)), dec - tdec) * 3600
-    predicted = result.astrometry.fit.position_error_arcsec(gx.ravel(), gy.ravel())
+    sep, predicted = wcs_error_grid(result, truth.wcs, frame.image.shape)
+    assert result.astrometry.fit.order == 3
     assert result.astrometry.numMatches >= 50
     assert np.sqrt(np.mean(sep**2)) <= 0.01
     # |error| / sigma of a 2-D Gaussian: rms 1, and above 3.5 with probability exp(-6.1)
     assert 0.5 <= np.sqrt(np.mean((sep / predicted) ** 2)) <= 1.5
+    assert np.max(sep / predicted) <= 3.5
+
+
+def test_known_camera_distortion_gives_the_wcs_within_0_02_arcsec(tmp_path):
+    """With the camera's distortion in the (shifted and rotated) header WCS, the astrometry
+    keeps it and fits CRVAL and CD: 6 parameters from ~85 stars, no extrapolated corners. The
+    predicted 1-sigma error is then < 0.01" everywhere, and the issue's 0.02" holds."""
+    frame = simulate_frame(seed=3, header_wcs_shift_arcsec=(1.6, 1.2), header_wcs_rotation_deg=0.5,
+                           header_distortion=True)
+    frame.write(tmp_path / "frame.fits", refcat_dir=tmp_path / "refcat")
+    task, result = process(tmp_path / "frame.fits", refcat=tmp_path / "refcat")
+    sep, predicted = wcs_error_grid(result, frame.wcs, frame.image.shape)
+    assert task.calibrate.astrometry.metadata["inputDistortionKept"] is True
+    assert result.astrometry.fit.order == 1
+    assert predicted.max() < 0.01
+    assert sep.max() <= 0.02
+    # one fit's error field hangs on 6 numbers, so only the pointwise bound is checked
     assert np.max(sep / predicted) <= 3.5
 
 

@@ -169,6 +169,23 @@ def test_perturbed_header_wcs_is_off_by_requested_shift_and_rotation():
     assert abs(angle) == pytest.approx(0.5, abs=1e-9)
 
 
+def test_header_distortion_writes_the_true_tan_sip_wcs():
+    from lsstlite.image.wcs import wcs_from_header
+
+    f = simulate_frame(seed=1, size=(400, 300), header_distortion=True, star_density=0.0, galaxy_density=0.0)
+    assert f.header["CTYPE1"] == "RA---TAN-SIP" and f.header["A_ORDER"] == 3
+    header_wcs = wcs_from_header(f.header)
+    gx, gy = np.meshgrid(np.linspace(0, 399, 9), np.linspace(0, 299, 7))
+    ra, dec = header_wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    tra, tdec = f.wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    assert np.abs(ra - tra).max() * 3600 < 1e-6 and np.abs(dec - tdec).max() * 3600 < 1e-6
+    # shifted and rotated like a TAN header, the distortion unchanged
+    g = simulate_frame(seed=1, size=(400, 300), header_distortion=True, header_wcs_shift_arcsec=(2.0, 0.0),
+                       header_wcs_rotation_deg=0.5, star_density=0.0, galaxy_density=0.0)
+    np.testing.assert_array_equal(g.header_wcs.sip.a, f.wcs.sip.a)
+    assert g.header_wcs.wcs.crval[0] != f.wcs.wcs.crval[0]
+
+
 def test_tiny_frame_and_margin_psf_stay_bounded():
     f = simulate_frame(seed=2, size=(16, 20))
     assert f.image.shape == (20, 16)

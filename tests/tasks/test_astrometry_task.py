@@ -128,3 +128,60 @@ def test_refcat_loader_box_band_and_errors(field, tmp_path):
     loader.config.path = str(tmp_path / "missing.fits")
     with pytest.raises(TaskError, match="not found"):
         loader.loadPixelBox(truth_wcs(), WIDTH, HEIGHT, "r")
+
+
+def distorted_initial_wcs(sip_scale=1.0):
+    """The truth's TAN-SIP WCS shifted by 2" and rotated by 0.5 deg, its distortion scaled."""
+    from astropy.wcs import Sip
+
+    wcs = truth_wcs()
+    off = tan_wcs(rotation_deg=0.5, shift_arcsec=(1.6, 1.2))
+    wcs.wcs.crval = off.wcs.crval
+    wcs.wcs.cd = off.wcs.cd
+    wcs.sip = Sip(wcs.sip.a * sip_scale, wcs.sip.b * sip_scale, None, None, wcs.wcs.crpix)
+    wcs.wcs.set()
+    return wcs
+
+
+def test_input_distortion_is_kept_when_the_matches_agree(field, caplog):
+    exposure = make_exposure(distorted_initial_wcs())
+    _, task = make_tasks(field["refcat"])
+    with caplog.at_level(logging.INFO):
+        result = task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is True
+    assert task.metadata["inputDistortionPValue"] > 0.01
+    assert "Keeping the input WCS's distortion" in caplog.text
+    assert result.fit.order == 1 and result.fit.distortion is not None
+    np.testing.assert_allclose(exposure.wcs.a, truth_wcs().sip.a)
+    # 0.004" per axis from ~165 stars and 3 terms per axis: the corners are within ~2 mas
+    predicted = result.fit.position_error_arcsec(np.array([0.0, WIDTH - 1.0]), np.array([0.0, HEIGHT - 1.0]))
+    assert predicted.max() < 0.003
+    assert grid_error_arcsec(exposure.wcs, truth_wcs()).max() < 0.01
+
+
+def test_wrong_input_distortion_is_rejected_and_refitted(field, caplog):
+    # the input distortion is 3x the truth's: ~1 px (0.4") wrong at the corners
+    exposure = make_exposure(distorted_initial_wcs(sip_scale=3.0))
+    _, task = make_tasks(field["refcat"])
+    with caplog.at_level(logging.INFO):
+        result = task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is False
+    assert task.metadata["inputDistortionPValue"] < 1e-6
+    assert "reject the input WCS's distortion" in caplog.text
+    assert result.fit.order == 3 and result.fit.distortion is None
+    assert grid_error_arcsec(exposure.wcs, truth_wcs()).max() < 0.02
+
+
+@pytest.mark.parametrize(("mode", "kept", "max_error"), [("keep", True, (0.2, 2.0)),
+                                                          ("refit", False, (0.0, 0.02))])
+def test_input_distortion_modes(field, mode, kept, max_error):
+    # 'keep' trusts even a wrong distortion (errors of its 2x excess, ~0.3" at the corners);
+    # 'refit' ignores it
+    exposure = make_exposure(distorted_initial_wcs(sip_scale=3.0))
+    _, task = make_tasks(field["refcat"])
+    task.config.wcsFitter.inputDistortion = mode
+    task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is kept
+    assert "inputDistortionPValue" not in task.metadata
+    err = grid_error_arcsec(exposure.wcs, truth_wcs()).max()
+    assert max_error[0] < err < max_error[1]
