@@ -22,6 +22,7 @@ import gzip
 import os
 import re
 import zlib
+from collections.abc import Collection
 
 import numpy as np
 
@@ -132,6 +133,27 @@ def _header_end(raw: bytes, start: int, path: str) -> int:
     raise ValueError(msg)
 
 
+_STRUCTURAL = re.compile(rb"(BITPIX|NAXIS\d*|PCOUNT|GCOUNT) *= *([-+]?\d+)")
+
+
+def _structural_values(raw: bytes, start: int, end: int) -> dict:
+    """BITPIX, NAXISn, PCOUNT and GCOUNT of the header in ``raw[start:end]``, without parsing
+    its other cards (enough to step over the HDU)."""
+    values = {}
+    for pos in range(start, end, 80):
+        match = _STRUCTURAL.match(raw, pos, pos + 80)
+        if match:
+            values[match.group(1).decode()] = int(match.group(2))
+    return values
+
+
+def _data_size(header) -> tuple[list[int], int]:
+    """(NAXISn values, bytes of data and heap) of an HDU header."""
+    naxes = [int(header.get(f"NAXIS{k}", 0)) for k in range(1, int(header.get("NAXIS", 0)) + 1)]
+    size = (abs(int(header.get("BITPIX", 8))) // 8) * int(np.prod(naxes)) if naxes else 0
+    return naxes, (size + int(header.get("PCOUNT", 0))) * int(header.get("GCOUNT", 1))
+
+
 def _column_format(form: str, name: str, path: str) -> tuple[str, int, str]:
     """(letter, repeat, heap element letter for P/Q) of a TFORM value."""
     match = _TFORM.match(form)
@@ -198,17 +220,20 @@ def _table_columns(header: dict, data: memoryview, heap: memoryview,
     return columns
 
 
-def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
+def read_fits_tables(path: str | os.PathLike, hdus: Collection[int] | None = None) -> list[FitsTable | None]:
     """Every HDU of a FITS file (plain, gzip or bzip2), tables decoded.
 
     Parameters
     ----------
     path : str or path-like
+    hdus : collection of int, optional
+        Indices of the HDUs to read (0 = primary); the others are stepped over without
+        parsing their headers. Default: all.
 
     Returns
     -------
-    hdus : list of `FitsTable`
-        In file order; image HDUs carry only their header.
+    hdus : list of `FitsTable` or None
+        In file order; image HDUs carry only their header; None for HDUs not in ``hdus``.
 
     Raises
     ------
@@ -218,18 +243,20 @@ def read_fits_tables(path: str | os.PathLike) -> list[FitsTable]:
     path = os.fspath(path)
     raw = _file_bytes(path)
     view = memoryview(raw)
+    wanted = None if hdus is None else set(hdus)
     hdus, start = [], 0
     while start < len(raw) and raw[start:start + 80].strip(b" \0"):
         end = _header_end(raw, start, path)
-        hdu = FitsTable(Header.fromstring(raw[start:end].decode("ascii")), {})
-        header = hdu.values
-        naxes = [int(header.get(f"NAXIS{k}", 0)) for k in range(1, int(header.get("NAXIS", 0)) + 1)]
-        size = (abs(int(header.get("BITPIX", 8))) // 8) * int(np.prod(naxes)) if naxes else 0
-        size = (size + int(header.get("PCOUNT", 0))) * int(header.get("GCOUNT", 1))
+        if wanted is not None and len(hdus) not in wanted:
+            hdu, header = None, _structural_values(raw, start, end)
+        else:
+            hdu = FitsTable(Header.fromstring(raw[start:end].decode("ascii")), {})
+            header = hdu.values
+        naxes, size = _data_size(header)
         if end + size > len(raw):
             msg = f"{path}: HDU {len(hdus)} is truncated ({len(raw) - end} of {size} data bytes)"
             raise ValueError(msg)
-        if header.get("XTENSION") == "BINTABLE":
+        if hdu is not None and header.get("XTENSION") == "BINTABLE":
             heap_start = end + int(header.get("THEAP", naxes[0] * naxes[1]))
             hdu.columns = _table_columns(header, view[end:end + naxes[0] * naxes[1]],
                                          view[heap_start:end + size], path)

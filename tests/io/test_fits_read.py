@@ -67,6 +67,25 @@ def test_columns_equal_astropy(tmp_path, compressed):
         np.testing.assert_array_equal(hdus[1].columns["scaled"], 10.0 + 0.5 * np.arange(5))
 
 
+def test_selected_hdus_are_read_and_the_others_stepped_over(tmp_path):
+    path = tmp_path / "t.fits"
+    _write(path)
+    everything = read_fits_tables(path)
+    only = read_fits_tables(path, hdus={1, 3})
+    assert only[0] is None and only[2] is None and len(only) == 4
+    assert only[1].header.tostring() == everything[1].header.tostring()
+    for name, values in everything[1].columns.items():
+        if name in ("s", "rows"):
+            assert all(np.array_equal(a, b) for a, b in zip(values, only[1].columns[name], strict=True))
+        else:
+            np.testing.assert_array_equal(only[1].columns[name], values)
+    assert only[3].nrows == 0
+    # a truncated file is found while stepping over HDUs too
+    (tmp_path / "cut.fits").write_bytes(path.read_bytes()[: 2880 * 3 + 10])
+    with pytest.raises(ValueError, match="HDU 1 is truncated"):
+        read_fits_tables(tmp_path / "cut.fits", hdus={3})
+
+
 def test_bad_files(tmp_path):
     path = tmp_path / "t.fits"
     _write(path)

@@ -19,6 +19,7 @@ RUN = "run4192"
 R_FPC = "fpC-004192-r4-0300.fit.gz"
 PSFIELD = "psField-004192-4-0300.fit"
 TSFIELD = "tsField-004192-4-40-0300.fit"
+ASTRANS = "asTrans-004192.fit"
 
 
 def _fpc(sdss_data: Path, band: str = "r") -> Path:
@@ -78,7 +79,9 @@ def test_r_frame_zero_point(r_frame):
 
 
 def test_r_frame_wcs_is_zero_based(sdss_data):
-    exposure, _ = read_sdss_frame(_fpc(sdss_data), trim_rows=False)
+    """The header TAN (the WCS without an asTrans file)."""
+    exposure, info = read_sdss_frame(_fpc(sdss_data), trim_rows=False, use_astrans=False)
+    assert info.wcs_source == "header" and exposure.wcs.a is None
     assert exposure.shape == (1489, 2048)
     corners = exposure.wcs.wcs_pix2world([[0.0, 0.0], [2047.0, 1488.0]], 0)
     np.testing.assert_allclose(corners, [[351.567743, -0.008936], [351.731441, 0.216257]],
@@ -255,7 +258,13 @@ def test_companions_found_in_sdss_tree(sdss_data, tmp_path, caplog):
     assert info.fpm_path == root / "objcs" / "4" / "fpM-004192-r4-0300.fit"
     assert info.psfield_path == root / "objcs" / "4" / PSFIELD
     assert info.tsfield_path == root / "calibChunks" / "4" / TSFIELD
+    assert info.astrans_path is None and info.wcs_source == "header"
     assert "using psField" in caplog.text
+    # asTrans: one file per run, in <rerun>/astrom/
+    (root / "astrom").mkdir()
+    (root / "astrom" / ASTRANS).symlink_to(sdss_data / RUN / ASTRANS)
+    _, info = read_sdss_frame(root / "corr" / "4" / R_FPC)
+    assert info.astrans_path == root / "astrom" / ASTRANS and info.wcs_source == "asTrans"
 
 
 def test_explicit_missing_companion_raises(sdss_data, tmp_path):

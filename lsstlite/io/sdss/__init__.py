@@ -1,4 +1,5 @@
-"""SDSS imaging readers: fpC frames with their fpM masks, psField PSF and noise, tsField calibration.
+"""SDSS imaging readers: fpC frames with their fpM masks, psField PSF and noise, tsField calibration
+and asTrans astrometry.
 
 Main entry points: `read_sdss_frame` (fpC + companions -> `Exposure`, `SdssFrameInfo`) and
 `is_sdss_frame`. The per-file readers are public for tests and tools.
@@ -7,6 +8,7 @@ Main entry points: `read_sdss_frame` (fpC + companions -> `Exposure`, `SdssFrame
 from lsstlite._lazy import lazy_exports
 
 _EXPORTS = {
+    "AsTransField": "astrans", "read_astrans": "astrans", "tan_sip_from_astrans": "astrans",
     "OVERLAP_ROWS": "fpc", "FpcFrame": "fpc", "read_fpc": "fpc", "wcs_from_fpc_header": "fpc",
     "SDSS_TO_LSST_PLANE": "fpm", "read_fpm": "fpm",
     "SdssFrameInfo": "frame", "is_sdss_frame": "frame", "read_sdss_frame": "frame",

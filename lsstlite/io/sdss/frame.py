@@ -19,6 +19,7 @@ from lsstlite.image import Exposure, MaskPlanes, PhotoCalib
 from lsstlite.image.sdss_psf import SdssKlPsf
 from lsstlite.io.fits_read import read_primary_header_values
 from lsstlite.io.header import Header
+from lsstlite.io.sdss.astrans import read_astrans, tan_sip_from_astrans
 from lsstlite.io.sdss.fpc import OVERLAP_ROWS, FpcFrame, read_fpc
 from lsstlite.io.sdss.fpm import SDSS_TO_LSST_PLANE, read_fpm_pixels
 from lsstlite.io.sdss.names import (
@@ -46,8 +47,11 @@ class SdssFrameInfo:
     ----------
     frame : `SdssFrameId`
         Run, camcol, field, band.
-    fpc_path, fpm_path, psfield_path, tsfield_path : `pathlib.Path` or None
+    fpc_path, fpm_path, psfield_path, tsfield_path, astrans_path : `pathlib.Path` or None
         Files used (None: not found, the corresponding part is missing).
+    wcs_source : str
+        ``"asTrans"`` (photo's solution with its distortion, as TAN-SIP) or ``"header"`` (the
+        fpC's TAN WCS).
     gain : float
         e-/DN used for the variance plane.
     dark_variance : float
@@ -73,6 +77,8 @@ class SdssFrameInfo:
     fpm_path: Path | None = None
     psfield_path: Path | None = None
     tsfield_path: Path | None = None
+    astrans_path: Path | None = None
+    wcs_source: str = "header"
     gain: float = float("nan")
     dark_variance: float = 0.0
     noise_source: str = "estimated"
@@ -122,7 +128,8 @@ def is_sdss_frame(path_or_header: str | os.PathLike | Header) -> bool:
     return str(header["FILTER"]).strip() in SDSS_BANDS
 
 
-def _resolve(explicit, fpc_path: Path, frame: SdssFrameId, kind: str) -> Path | None:
+def _resolve(explicit, fpc_path: Path, frame: SdssFrameId, kind: str,
+             missing_level: int = logging.WARNING) -> Path | None:
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
@@ -132,8 +139,8 @@ def _resolve(explicit, fpc_path: Path, frame: SdssFrameId, kind: str) -> Path | 
         return path
     path = find_companion(fpc_path, frame, kind)
     if path is None:
-        log.warning("%s: no %s file found next to it or in the SDSS tree (objcs/, calibChunks/)",
-                    fpc_path.name, kind)
+        log.log(missing_level, "%s: no %s file found next to it or in the SDSS tree (objcs/, "
+                "calibChunks/, astrom/)", fpc_path.name, kind)
     else:
         log.info("%s: using %s %s", fpc_path.name, kind, path)
     return path
@@ -206,6 +213,28 @@ def _zero_point(fpc: FpcFrame, info: SdssFrameInfo) -> PhotoCalib | None:
     return PhotoCalib.fromZeroPoint(info.zero_point, info.zero_point_err)
 
 
+def _wcs(fpc: FpcFrame, info: SdssFrameInfo):
+    """photo's asTrans solution as TAN-SIP when it can be read, else the header TAN."""
+    if info.astrans_path is None:
+        return fpc.wcs
+    name = info.fpc_path.name
+    try:
+        solution = read_astrans(info.astrans_path, info.frame)
+    except ValueError as err:
+        log.warning("%s: %s; the header TAN WCS is used", name, err)
+        return fpc.wcs
+    height, width = fpc.image.shape
+    wcs, residual = tan_sip_from_astrans(solution, width, height)
+    gx, gy = np.meshgrid(np.linspace(0, width - 1, 9), np.linspace(0, height - 1, 9))
+    ra, dec = wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    hra, hdec = fpc.wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    offset = np.hypot((ra - hra + 180.0) % 360.0 - 180.0, dec - hdec) * 3600.0
+    log.info("%s: WCS from asTrans (TAN-SIP order 4, within %.1g\" of it; up to %.3f\" from the "
+             "header TAN)", name, residual, offset.max())
+    info.wcs_source = "asTrans"
+    return wcs
+
+
 def _metadata(fpc: FpcFrame, info: SdssFrameInfo) -> Header:
     header = fpc.header.copy()
     for key in _STRUCTURAL_KEYS:
@@ -221,8 +250,9 @@ def _metadata(fpc: FpcFrame, info: SdssFrameInfo) -> Header:
 
 def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
                     overlap_rows: int = OVERLAP_ROWS, *, fpm_path=None, psfield_path=None,
-                    tsfield_path=None, use_fpm: bool = True, use_psfield: bool = True,
-                    use_tsfield: bool = True, fpm_planes=None,
+                    tsfield_path=None, astrans_path=None, use_fpm: bool = True,
+                    use_psfield: bool = True, use_tsfield: bool = True, use_astrans: bool = True,
+                    fpm_planes=None,
                     psf_size: int | None = None) -> tuple[Exposure, SdssFrameInfo]:
     """Read an SDSS fpC frame and its companions into an `Exposure`.
 
@@ -234,11 +264,11 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
         Remove the ``overlap_rows`` top rows that repeat the next field (default True).
     overlap_rows : int
         Overlap size (128).
-    fpm_path, psfield_path, tsfield_path : path-like, optional
-        Companion files; default: searched next to the fpC, then in ``../../objcs/<camcol>/``
-        and ``../../calibChunks/<camcol>/`` of the SDSS tree. A given path must exist; a
-        companion not found is a logged warning.
-    use_fpm, use_psfield, use_tsfield : bool
+    fpm_path, psfield_path, tsfield_path, astrans_path : path-like, optional
+        Companion files; default: searched next to the fpC, then in ``../../objcs/<camcol>/``,
+        ``../../calibChunks/<camcol>/`` and ``../../astrom/`` of the SDSS tree. A given path
+        must exist; a companion not found is logged (a warning, except for asTrans).
+    use_fpm, use_psfield, use_tsfield, use_astrans : bool
         Set False to ignore a companion.
     fpm_planes : iterable of str, optional
         photo planes to copy into the mask (default all: INTERP -> INTRP, SATUR -> SAT, CR,
@@ -251,9 +281,10 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
     -------
     exposure : `Exposure`
         image: float32 DN, SOFTBIAS removed, sky *not* subtracted; variance:
-        ``max(image, 0) / gain + dark_variance`` (DN^2); mask from the fpM; wcs: the header TAN
-        as a `lsstlite.image.wcs.TanSipWcs` (0-based calls); psf: `SdssKlPsf`; photoCalib: nJy
-        per DN from the zero point;
+        ``max(image, 0) / gain + dark_variance`` (DN^2); mask from the fpM; wcs: a
+        `lsstlite.image.wcs.TanSipWcs` (0-based calls), photo's asTrans solution as TAN-SIP
+        (its distortion is what the astrometry keeps) or, without an asTrans, the header TAN;
+        psf: `SdssKlPsf`; photoCalib: nJy per DN from the zero point;
         metadata: the fpC header plus ``GAIN``, ``DARKVAR``, ``OVERLAP``, ``MAGZP``, ``MAGZPERR``.
     info : `SdssFrameInfo`
         Files found, gain, dark variance, zero point and their sources.
@@ -284,6 +315,8 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
         info.tsfield_path = _resolve(tsfield_path, path, frame, "tsField")
     if info.tsfield_path is not None:
         info.tsfield = read_tsfield(info.tsfield_path, frame.band, fpc.exptime)
+    if use_astrans:
+        info.astrans_path = _resolve(astrans_path, path, frame, "asTrans", missing_level=logging.INFO)
 
     mask, planes = _mask(info.fpm_path, fpc.image.shape, info,
                          None if fpm_planes is None else set(fpm_planes))
@@ -304,7 +337,7 @@ def read_sdss_frame(fpc_path: str | os.PathLike, trim_rows: bool = True,
              "none" if info.zero_point is None else f"{info.zero_point:.4f}",
              info.zero_point_source, psf)
 
-    exposure = Exposure(fpc.image, mask=mask, variance=variance, planes=planes, wcs=fpc.wcs,
+    exposure = Exposure(fpc.image, mask=mask, variance=variance, planes=planes, wcs=_wcs(fpc, info),
                         psf=psf, photoCalib=photo_calib, metadata=_metadata(fpc, info),
                         filterName=frame.band)
     return exposure, info

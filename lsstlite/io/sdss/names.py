@@ -40,6 +40,10 @@ class SdssFrameId:
         """``psField-RRRRRR-<camcol>-FFFF``."""
         return f"psField-{self.run:06d}-{self.camcol}-{self.field:04d}"
 
+    def astrans_stem(self) -> str:
+        """``asTrans-RRRRRR`` (one file per run)."""
+        return f"asTrans-{self.run:06d}"
+
     def tsfield_glob(self) -> str:
         """Glob for ``tsField-RRRRRR-<camcol>-<rerun>-FFFF.fit*`` (any rerun)."""
         return f"tsField-{self.run:06d}-{self.camcol}-*-{self.field:04d}.fit*"
@@ -86,15 +90,17 @@ def frame_id_from_fpc(path: Path, header) -> SdssFrameId:
     return SdssFrameId(int(values["run"]), int(values["camcol"]), int(values["field"]), band)
 
 
-def _search_dirs(fpc_path: Path, camcol: int, subdir: str) -> list[Path]:
-    """The fpC's directory, then ``<rerun>/<subdir>/<camcol>/`` of the SDSS tree."""
+def _search_dirs(fpc_path: Path, camcol: int, subdir: str, per_camcol: bool = True) -> list[Path]:
+    """The fpC's directory, then ``<rerun>/<subdir>/<camcol>/`` of the SDSS tree (``<rerun>/<subdir>/``
+    for files of the whole run)."""
     here = fpc_path.absolute().parent
+    tail = (subdir, str(camcol)) if per_camcol else (subdir,)
     dirs = [here]
     # fpC in <rerun>/corr/<camcol>/: siblings are <rerun>/<subdir>/<camcol>/.
     if here.name == str(camcol) and len(here.parents) >= 2:
-        dirs.append(here.parents[1] / subdir / str(camcol))
-    dirs.append(here.parent / subdir / str(camcol))
-    dirs.append(here / subdir / str(camcol))
+        dirs.append(here.parents[1].joinpath(*tail))
+    dirs.append(here.parent.joinpath(*tail))
+    dirs.append(here.joinpath(*tail))
     unique = []
     for d in dirs:
         if d not in unique:
@@ -103,7 +109,8 @@ def _search_dirs(fpc_path: Path, camcol: int, subdir: str) -> list[Path]:
 
 
 def find_companion(fpc_path: Path, frame: SdssFrameId, kind: str) -> Path | None:
-    """Locate the ``kind`` (``"fpM"``, ``"psField"`` or ``"tsField"``) file of ``frame``.
+    """Locate the ``kind`` (``"fpM"``, ``"psField"``, ``"tsField"`` or ``"asTrans"``) file of
+    ``frame``.
 
     Parameters
     ----------
@@ -119,11 +126,11 @@ def find_companion(fpc_path: Path, frame: SdssFrameId, kind: str) -> Path | None
     path : `pathlib.Path` or None
         First match (``.fit``, ``.fit.gz``, ``.fits``, ``.fits.gz``) or None.
     """
-    subdir = {"fpM": "objcs", "psField": "objcs", "tsField": "calibChunks"}.get(kind)
+    subdir = {"fpM": "objcs", "psField": "objcs", "tsField": "calibChunks", "asTrans": "astrom"}.get(kind)
     if subdir is None:
-        msg = f"unknown SDSS companion kind {kind!r}; expected fpM, psField or tsField"
+        msg = f"unknown SDSS companion kind {kind!r}; expected fpM, psField, tsField or asTrans"
         raise ValueError(msg)
-    for directory in _search_dirs(Path(fpc_path), frame.camcol, subdir):
+    for directory in _search_dirs(Path(fpc_path), frame.camcol, subdir, per_camcol=kind != "asTrans"):
         if not directory.is_dir():
             continue
         if kind == "tsField":
@@ -131,7 +138,7 @@ def find_companion(fpc_path: Path, frame: SdssFrameId, kind: str) -> Path | None
             if hits:
                 return hits[0]
             continue
-        stem = frame.fpm_stem() if kind == "fpM" else frame.psfield_stem()
+        stem = {"fpM": frame.fpm_stem, "psField": frame.psfield_stem, "asTrans": frame.astrans_stem}[kind]()
         for suffix in _SUFFIXES:
             candidate = directory / f"{stem}{suffix}"
             if candidate.is_file():
