@@ -245,13 +245,13 @@ def _fit_inverse(a, b, bounds, crpix0, inverse_order):
 
 
 def _make_wcs(sol: _LinearSolution, crpix0, bounds, inverse_order, frame_shape,
-              distortion) -> TanSipWcs:
+              distortion, inverse) -> TanSipWcs:
     cd, a, b = sol.cd_and_sip()
     if distortion is not None:
         a, b = distortion
     sip = {}
     if a.shape[0] >= 3:
-        ap, bp = _fit_inverse(a, b, bounds, crpix0, inverse_order)
+        ap, bp = _fit_inverse(a, b, bounds, crpix0, inverse_order) if inverse is None else inverse
         sip = {"a": a, "b": b, "ap": ap, "bp": bp}
     shape = None if frame_shape is None else (int(frame_shape[1]), int(frame_shape[0]))
     return TanSipWcs(sol.crval, (crpix0[0] + 1.0, crpix0[1] + 1.0), cd, **sip, pixel_shape=shape,
@@ -262,7 +262,8 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
                 num_iter: int = 3, num_rej_iter: int = 1, rej_sigma: float = 3.0,
                 crpix: tuple[float, float] | None = None,
                 frame_shape: tuple[int, int] | None = None, weights=None,
-                distortion: tuple[np.ndarray, np.ndarray] | None = None) -> SipFitResult:
+                distortion: tuple[np.ndarray, np.ndarray] | None = None,
+                distortion_inverse: tuple[np.ndarray, np.ndarray] | None = None) -> SipFitResult:
     """Fit a TAN-SIP WCS to matched source pixels and reference sky positions.
 
     Parameters
@@ -292,6 +293,9 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         Fixed SIP ``A``, ``B`` matrices (pixel units, ``(k + 1) x (k + 1)``, about ``crpix``,
         which is then required): fit only ``CRVAL`` and ``CD`` on top of this distortion
         (``order`` must be 1). The returned WCS carries it, with ``AP``/``BP`` refitted.
+    distortion_inverse : tuple of array_like, optional
+        ``AP``, ``BP`` of ``distortion`` (e.g. the input WCS's), put in the WCS as they are
+        instead of refitted: they depend on the distortion only, not on CRVAL and CD.
 
     Returns
     -------
@@ -317,6 +321,11 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     if distortion is not None:
         distortion = _check_distortion(distortion, order, crpix)
         default_inverse = distortion[0].shape[0]
+    if distortion_inverse is not None:
+        if distortion is None:
+            msg = "distortion_inverse is the inverse of a fixed distortion, which is not given"
+            raise ValueError(msg)
+        distortion_inverse = _check_sip_matrices(distortion_inverse, "distortion_inverse")
     else:
         default_inverse = order + 1
     inverse_order = default_inverse if inverse_order is None else int(inverse_order)
@@ -368,7 +377,7 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
             raise SipFitError(msg)
         sol = _LinearSolution(u[used], v[used], vec[used], sol.crval, order, norm, ws[used])
 
-    wcs = _make_wcs(sol, crpix0, bounds, inverse_order, frame_shape, distortion)
+    wcs = _make_wcs(sol, crpix0, bounds, inverse_order, frame_shape, distortion, distortion_inverse)
     sep = np.full(xs.size, np.nan)
     wra, wdec = wcs.all_pix2world(xs[finite], ys[finite], 0)
     sep[finite] = sky_separation_arcsec(wra, wdec, ras[finite], decs[finite])
@@ -387,9 +396,13 @@ def _check_distortion(distortion, order: int, crpix) -> tuple[np.ndarray, np.nda
     if crpix is None:
         msg = "a fixed distortion needs the crpix it is defined about"
         raise ValueError(msg)
-    a, b = (np.asarray(m, float) for m in distortion)
-    for name, m in (("A", a), ("B", b)):
+    return _check_sip_matrices(distortion, "distortion")
+
+
+def _check_sip_matrices(pair, what: str) -> tuple[np.ndarray, np.ndarray]:
+    first, second = (np.asarray(m, float) for m in pair)
+    for name, m in zip(("A", "B") if what == "distortion" else ("AP", "BP"), (first, second)):
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 3 or not np.all(np.isfinite(m)):
-            msg = f"distortion {name} must be a finite square SIP matrix of order >= 2, got shape {m.shape}"
+            msg = f"{what} {name} must be a finite square SIP matrix of order >= 2, got shape {m.shape}"
             raise ValueError(msg)
-    return a, b
+    return first, second

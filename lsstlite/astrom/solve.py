@@ -33,14 +33,15 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
                      max_iter: int = 3, match_distance_sigma: float = 2.0,
                      min_match_dist_arcsec: float = 0.3, num_iter: int = 3,
                      num_rej_iter: int = 1, rej_sigma: float = 3.0, weights=None,
-                     distortion=None, crpix=None, **match_kwargs) -> AstrometrySolution:
+                     distortion=None, distortion_inverse=None, crpix=None,
+                     **match_kwargs) -> AstrometrySolution:
     """Match sources to references and fit a TAN-SIP WCS, ``max_iter`` times.
 
     Parameters
     ----------
     x, y, ref_ra, ref_dec, wcs, source_flux, ref_flux, frame_shape
         As `lsstlite.astrom.match.match_to_reference`.
-    order, num_iter, num_rej_iter, rej_sigma, distortion, crpix
+    order, num_iter, num_rej_iter, rej_sigma, distortion, distortion_inverse, crpix
         As `lsstlite.astrom.sip.fit_tan_sip` (``distortion`` with ``order=1``: an affine fit
         on a fixed distortion).
     weights : array_like, optional
@@ -71,7 +72,8 @@ def solve_astrometry(x, y, ref_ra, ref_dec, wcs, *, source_flux=None, ref_flux=N
                   min_match_dist_arcsec=min_match_dist_arcsec,
                   match_distance_sigma=match_distance_sigma)
     fit_kw = dict(order=order, num_iter=num_iter, num_rej_iter=num_rej_iter,
-                  rej_sigma=rej_sigma, frame_shape=frame_shape, distortion=distortion, crpix=crpix)
+                  rej_sigma=rej_sigma, frame_shape=frame_shape, distortion=distortion,
+                  distortion_inverse=distortion_inverse, crpix=crpix)
     ws = np.ones(xs.size) if weights is None else np.asarray(weights, float)
     match = match_to_reference(xs, ys, ra, dec, wcs, **common, **match_kwargs)
     fit = fit_tan_sip(xs[match.source_index], ys[match.source_index], ra[match.ref_index],

@@ -122,21 +122,24 @@ def setSkyCoords(catalog, wcs) -> None:
     catalog["coord_dec"] = dec
 
 
-def _sip_distortion(wcs) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float]] | None:
-    """SIP ``(A, B)`` of a TAN-SIP WCS (lsstlite's or astropy's) and its 0-based reference
-    pixel, or None."""
+def _sip_distortion(wcs) -> dict | None:
+    """The SIP distortion of a TAN-SIP WCS (lsstlite's or astropy's) as `solve_astrometry`
+    keywords (``distortion``, ``distortion_inverse`` when it has AP/BP, 0-based ``crpix``),
+    or None."""
     from lsstlite.image.wcs import TanSipWcs
 
     if isinstance(wcs, TanSipWcs):
-        a, b, crpix = wcs.a, wcs.b, wcs.crpix
+        a, b, ap, bp, crpix = wcs.a, wcs.b, wcs.ap, wcs.bp, wcs.crpix
     else:
         sip = getattr(wcs, "sip", None)
         if sip is None or not str(wcs.wcs.ctype[0]).startswith("RA---TAN"):
             return None
-        a, b, crpix = sip.a, sip.b, sip.crpix
+        a, b, ap, bp, crpix = sip.a, sip.b, sip.ap, sip.bp, sip.crpix
     if a is None or b is None:
         return None
-    return (np.asarray(a, float), np.asarray(b, float)), (float(crpix[0]) - 1.0, float(crpix[1]) - 1.0)
+    inverse = None if ap is None or bp is None else (np.asarray(ap, float), np.asarray(bp, float))
+    return {"distortion": (np.asarray(a, float), np.asarray(b, float)), "distortion_inverse": inverse,
+            "crpix": (float(crpix[0]) - 1.0, float(crpix[1]) - 1.0)}
 
 
 class AstrometryTask(Task):
@@ -311,9 +314,7 @@ class AstrometryTask(Task):
         self.metadata["inputDistortionKept"] = False
         if distortion is None or w.inputDistortion == "refit":
             return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
-        sip, crpix0 = distortion
-        kept = solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=1, distortion=sip, crpix=crpix0,
-                                **common)
+        kept = solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=1, **distortion, **common)
         if w.inputDistortion == "auto":
             fit = kept.fit
             src, refs = kept.match.source_index[fit.used], kept.match.ref_index[fit.used]

@@ -216,6 +216,23 @@ def test_affine_fit_on_a_known_distortion_is_sharper_at_the_corners():
     assert np.sqrt(np.mean(np.square(cubic), axis=0))[1] > 2 * rms[1]
 
 
+def test_known_distortion_keeps_a_given_inverse():
+    truth = true_wcs()
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(0, SHAPE[1] - 1, 40), rng.uniform(0, SHAPE[0] - 1, 40)
+    ra, dec = truth.all_pix2world(x, y, 0)
+    sip, crpix = _known_distortion(truth)
+    refitted = fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, frame_shape=SHAPE)
+    kept = fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, frame_shape=SHAPE,
+                       distortion_inverse=(refitted.wcs.ap, refitted.wcs.bp))
+    np.testing.assert_array_equal(kept.wcs.ap, refitted.wcs.ap)
+    np.testing.assert_array_equal(kept.wcs.cd, refitted.wcs.cd)
+    with pytest.raises(ValueError, match="not given"):
+        fit_tan_sip(x, y, ra, dec, order=1, distortion_inverse=(refitted.wcs.ap, refitted.wcs.bp))
+    with pytest.raises(ValueError, match="distortion_inverse AP"):
+        fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, distortion_inverse=(np.ones(3), None))
+
+
 def test_known_distortion_needs_order_one_and_its_crpix():
     truth = true_wcs()
     rng = np.random.default_rng(4)
