@@ -216,12 +216,16 @@ def test_affine_fit_on_a_known_distortion_is_sharper_at_the_corners():
     assert np.sqrt(np.mean(np.square(cubic), axis=0))[1] > 2 * rms[1]
 
 
-def test_known_distortion_keeps_a_given_inverse():
+def _exact_matches(seed, n):
+    """``n`` noise-free matches of the true WCS, with its distortion and 0-based CRPIX."""
     truth = true_wcs()
-    rng = np.random.default_rng(6)
-    x, y = rng.uniform(0, SHAPE[1] - 1, 40), rng.uniform(0, SHAPE[0] - 1, 40)
-    ra, dec = truth.all_pix2world(x, y, 0)
-    sip, crpix = _known_distortion(truth)
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, SHAPE[1] - 1, n), rng.uniform(0, SHAPE[0] - 1, n)
+    return (x, y, *truth.all_pix2world(x, y, 0)), *_known_distortion(truth)
+
+
+def test_known_distortion_keeps_a_given_inverse():
+    (x, y, ra, dec), sip, crpix = _exact_matches(6, 40)
     refitted = fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, frame_shape=SHAPE)
     kept = fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, frame_shape=SHAPE,
                        distortion_inverse=(refitted.wcs.ap, refitted.wcs.bp))
@@ -234,11 +238,7 @@ def test_known_distortion_keeps_a_given_inverse():
 
 
 def test_known_distortion_needs_order_one_and_its_crpix():
-    truth = true_wcs()
-    rng = np.random.default_rng(4)
-    x, y = rng.uniform(0, SHAPE[1] - 1, 30), rng.uniform(0, SHAPE[0] - 1, 30)
-    ra, dec = truth.all_pix2world(x, y, 0)
-    sip, crpix = _known_distortion(truth)
+    (x, y, ra, dec), sip, crpix = _exact_matches(4, 30)
     with pytest.raises(ValueError, match="order 1"):
         fit_tan_sip(x, y, ra, dec, order=3, distortion=sip, crpix=crpix)
     with pytest.raises(ValueError, match="crpix"):
