@@ -156,13 +156,16 @@ def _design(u: np.ndarray, v: np.ndarray, terms: list[tuple[int, int]]) -> np.nd
 
 def _distorted(distortion: tuple[np.ndarray, np.ndarray], u: np.ndarray,
                v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Intermediate pixel offsets ``(u + A(u, v), v + B(u, v))`` of SIP matrices ``A, B``."""
+    """Intermediate pixel offsets ``(u + A(u, v), v + B(u, v))`` of SIP matrices ``A, B``
+    (every term, constant and linear ones included, as `TanSipWcs` applies them)."""
     a, b = distortion
     big_u, big_v = u.copy(), v.copy()
-    for p, q in _terms(a.shape[0] - 1, 2):
-        big_u += a[p, q] * u**p * v**q
-    for p, q in _terms(b.shape[0] - 1, 2):
-        big_v += b[p, q] * u**p * v**q
+    for p, q in _terms(a.shape[0] - 1):
+        if a[p, q]:
+            big_u += a[p, q] * u**p * v**q
+    for p, q in _terms(b.shape[0] - 1):
+        if b[p, q]:
+            big_v += b[p, q] * u**p * v**q
     return big_u, big_v
 
 

@@ -133,17 +133,22 @@ def _header_end(raw: bytes, start: int, path: str) -> int:
     raise ValueError(msg)
 
 
-_STRUCTURAL = re.compile(rb"(BITPIX|NAXIS\d*|PCOUNT|GCOUNT) *= *([-+]?\d+)")
+_STRUCTURAL_KEY = re.compile(rb"(BITPIX|NAXIS\d*|PCOUNT|GCOUNT) *=")
+_STRUCTURAL_VALUE = re.compile(rb" *([-+]?\d+) *(/|$)")
 
 
-def _structural_values(raw: bytes, start: int, end: int) -> dict:
+def _structural_values(raw: bytes, start: int, end: int) -> dict | None:
     """BITPIX, NAXISn, PCOUNT and GCOUNT of the header in ``raw[start:end]``, without parsing
-    its other cards (enough to step over the HDU)."""
+    its other cards (enough to step over the HDU); None when one of them is not a plain
+    integer, for the full parser to read."""
     values = {}
     for pos in range(start, end, 80):
-        match = _STRUCTURAL.match(raw, pos, pos + 80)
-        if match:
-            values[match.group(1).decode()] = int(match.group(2))
+        key = _STRUCTURAL_KEY.match(raw, pos, pos + 80)
+        if key:
+            value = _STRUCTURAL_VALUE.match(raw, key.end(), pos + 80)
+            if value is None:
+                return None
+            values[key.group(1).decode()] = int(value.group(1))
     return values
 
 
@@ -247,11 +252,13 @@ def read_fits_tables(path: str | os.PathLike, hdus: Collection[int] | None = Non
     hdus, start = [], 0
     while start < len(raw) and raw[start:start + 80].strip(b" \0"):
         end = _header_end(raw, start, path)
-        if wanted is not None and len(hdus) not in wanted:
-            hdu, header = None, _structural_values(raw, start, end)
-        else:
+        skip = wanted is not None and len(hdus) not in wanted
+        header = _structural_values(raw, start, end) if skip else None
+        if header is None:
             hdu = FitsTable(Header.fromstring(raw[start:end].decode("ascii")), {})
             header = hdu.values
+        if skip:
+            hdu = None
         naxes, size = _data_size(header)
         if end + size > len(raw):
             msg = f"{path}: HDU {len(hdus)} is truncated ({len(raw) - end} of {size} data bytes)"

@@ -53,6 +53,9 @@ class SimConfig:
         The header WCS carries the true SIP distortion (TAN-SIP, as for a camera whose
         distortion model is known); default its TAN part only, as SDSS fpC headers. The shift
         and rotation errors apply either way.
+    header_distortion_error : float
+        Fractional error of that distortion model: the header's SIP ``A``/``B`` are the true
+        ones times ``1 + header_distortion_error``.
     zero_point : float
         AB magnitude of 1 DN (``MAGZERO``/``PHOTZP``).
     exptime : float
@@ -110,6 +113,7 @@ class SimConfig:
     header_wcs_shift_arcsec: tuple[float, float] = (0.0, 0.0)
     header_wcs_rotation_deg: float = 0.0
     header_distortion: bool = False
+    header_distortion_error: float = 0.0
     zero_point: float = 28.245
     exptime: float = 53.907
     gain: float = 4.0
@@ -149,6 +153,7 @@ class SimConfig:
             ("n_cosmic_rays", self.n_cosmic_rays >= 0),
             ("n_bad_columns", 0 <= self.n_bad_columns <= self.width // 2),
             ("margin", self.margin >= 0), ("dec", -90 < self.dec < 90),
+            ("header_distortion_error", bool(np.isfinite(self.header_distortion_error))),
         ]
         for name, ok in checks:
             if not ok:
@@ -374,7 +379,7 @@ def simulate_frame(seed: int = 0, size: int | tuple[int, int] | None = None, *, 
     psf = cfg.make_psf()
     wcs = make_true_wcs(cfg.width, cfg.height, cfg.ra, cfg.dec, cfg.pixel_scale, cfg.rotation_deg, cfg.distortion_px)
     header_wcs = perturb_wcs(wcs if cfg.header_distortion else tan_part(wcs), cfg.header_wcs_shift_arcsec,
-                             cfg.header_wcs_rotation_deg)
+                             cfg.header_wcs_rotation_deg, distortion_scale=1.0 + cfg.header_distortion_error)
     objects = _draw_objects(cfg, rng_stars, rng_gals)
     objects["flux"] = mag_to_dn(objects["mag"], cfg.zero_point)
 

@@ -95,10 +95,14 @@ def tan_part(wcs: WCS) -> WCS:
     return tan
 
 
-def perturb_wcs(wcs: WCS, shift_arcsec: tuple[float, float], rotation_deg: float) -> WCS:
+def perturb_wcs(wcs: WCS, shift_arcsec: tuple[float, float], rotation_deg: float,
+                distortion_scale: float = 1.0) -> WCS:
     """A copy of a TAN or TAN-SIP ``wcs`` pointing ``shift_arcsec`` (east, north) away and rotated by
-    ``rotation_deg`` about the reference pixel (an imperfect initial WCS for astrometry tests)."""
+    ``rotation_deg`` about the reference pixel, its SIP distortion (if any) times
+    ``distortion_scale`` (an imperfect initial WCS for astrometry tests)."""
     out = wcs.deepcopy()
+    if out.sip is not None and distortion_scale != 1.0:
+        out.sip = Sip(out.sip.a * distortion_scale, out.sip.b * distortion_scale, None, None, out.sip.crpix)
     east, north = shift_arcsec
     dec = out.wcs.crval[1] + north / 3600.0
     out.wcs.crval = [out.wcs.crval[0] + east / 3600.0 / np.cos(np.radians(dec)), dec]

@@ -302,8 +302,8 @@ class AstrometryTask(Task):
 
     def _solve(self, x, y, ref, wcs, weights, match_kw):
         """Match and fit: affine on the input distortion, or a new TAN-SIP (`inputDistortion`)."""
-        from lsstlite.astrom.f_test import nested_fit_p_value
-        from lsstlite.astrom.sip import fit_tan_sip
+        from lsstlite.astrom.match import MatchError
+        from lsstlite.astrom.sip import SipFitError
         from lsstlite.astrom.solve import solve_astrometry
 
         cfg = self.config
@@ -312,29 +312,58 @@ class AstrometryTask(Task):
                       rej_sigma=w.rejSigma, weights=weights, **match_kw)
         distortion = _sip_distortion(wcs)
         self.metadata["inputDistortionKept"] = False
+        self.metadata.pop("inputDistortionPValue", None)
         if distortion is None or w.inputDistortion == "refit":
             return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
         kept = solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=1, **distortion, **common)
+        test = ""
         if w.inputDistortion == "auto":
-            fit = kept.fit
-            src, refs = kept.match.source_index[fit.used], kept.match.ref_index[fit.used]
-            full = fit_tan_sip(x[src], y[src], ref.ra[refs], ref.dec[refs], order=w.order,
-                               num_iter=0, frame_shape=match_kw["frame_shape"],
-                               weights=None if weights is None else weights[src])
-            p = nested_fit_p_value(fit.chi2, full.chi2, 2 * (full.n_terms - fit.n_terms),
-                                   2 * (full.n_used - full.n_terms))
-            self.metadata["inputDistortionPValue"] = p
-            if p < w.distortionSignificance:
-                self.log.info("The %d matches reject the input WCS's distortion (F-test p = %.2g "
-                              "< %g): fitting a TAN-SIP of order %d", fit.n_used, p,
+            p, test = self._test_distortion(kept, x, y, ref, weights, distortion, match_kw)
+            if p is not None and p < w.distortionSignificance:
+                self.log.info("The %d matches reject the input WCS's distortion (%s < %g): "
+                              "fitting a TAN-SIP of order %d", kept.fit.n_used, test,
                               w.distortionSignificance, w.order)
-                return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
-            self.log.info("Keeping the input WCS's distortion, fitting CRVAL and CD (F-test "
-                          "against a TAN-SIP of order %d: p = %.2g)", w.order, p)
-        else:
-            self.log.info("Keeping the input WCS's distortion, fitting CRVAL and CD")
+                try:
+                    return solve_astrometry(x, y, ref.ra, ref.dec, wcs, order=w.order, **common)
+                except (MatchError, SipFitError) as err:
+                    self.log.warning("The TAN-SIP fit failed (%s): keeping the input WCS's "
+                                     "distortion after all", err)
+        self.log.info("Keeping the input WCS's distortion, fitting CRVAL and CD%s",
+                      f" ({test})" if test else "")
         self.metadata["inputDistortionKept"] = True
         return kept
+
+    def _test_distortion(self, kept, x, y, ref, weights, distortion, match_kw):
+        """F-test of the affine fit on the input distortion against a free TAN-SIP of
+        ``max(order, input order)`` on the same matches, which holds the affine model.
+
+        Returns
+        -------
+        p : float or None
+            The test's probability; None when the matches are too few for the free fit.
+        text : str
+            What was tested, for the log.
+        """
+        from lsstlite.astrom.f_test import nested_fit_p_value
+        from lsstlite.astrom.sip import SipFitError, fit_tan_sip
+
+        fit = kept.fit
+        order = max(self.config.wcsFitter.order, *(m.shape[0] - 1 for m in distortion["distortion"]))
+        n_terms = (order + 1) * (order + 2) // 2
+        if fit.n_used <= n_terms:
+            return None, (f"{fit.n_used} matches are too few to test it against a TAN-SIP of "
+                          f"order {order}")
+        src, refs = kept.match.source_index[fit.used], kept.match.ref_index[fit.used]
+        try:
+            full = fit_tan_sip(x[src], y[src], ref.ra[refs], ref.dec[refs], order=order,
+                               num_iter=0, frame_shape=match_kw["frame_shape"],
+                               weights=None if weights is None else weights[src])
+        except SipFitError as err:
+            return None, f"no TAN-SIP of order {order} to test it against: {err}"
+        p = nested_fit_p_value(fit.chi2, full.chi2, 2 * (full.n_terms - fit.n_terms),
+                               2 * (full.n_used - full.n_terms))
+        self.metadata["inputDistortionPValue"] = p
+        return p, f"F-test against a TAN-SIP of order {order}: p = {p:.2g}"
 
     @staticmethod
     def _match_table(sourceCat, rows, ref, ref_idx, sep, band):

@@ -22,6 +22,8 @@ def test_f_survival_edges():
     assert f_survival(-1.0, 3, 10) == 1.0
     with pytest.raises(ValueError, match="degrees of freedom"):
         f_survival(1.0, 0, 10)
+    with pytest.raises(ValueError, match="more parameters"):
+        nested_fit_p_value(2.0, 1.0, 0, 10)
 
 
 def test_p_values_of_a_true_restricted_model_are_uniform():

@@ -224,6 +224,22 @@ def _exact_matches(seed, n):
     return (x, y, *truth.all_pix2world(x, y, 0)), *_known_distortion(truth)
 
 
+def test_known_distortion_with_constant_and_linear_terms_is_fitted_exactly():
+    """SIP A/B may hold p + q < 2 terms (a header may carry them): the fit applies them as the
+    WCS does."""
+    from lsstlite.image.wcs import TanSipWcs
+
+    truth = true_wcs()
+    a, b = truth.sip.a.copy(), truth.sip.b.copy()
+    a[1, 0], b[0, 0], b[0, 1] = 2e-3, 0.7, -1e-3
+    target = TanSipWcs(truth.wcs.crval, truth.wcs.crpix, truth.wcs.cd, a=a, b=b)
+    (x, y, _, _), _, crpix = _exact_matches(7, 50)
+    ra, dec = target.all_pix2world(x, y, 0)
+    fit = fit_tan_sip(x, y, ra, dec, order=1, distortion=(a, b), crpix=crpix, frame_shape=SHAPE)
+    assert _grid_error(fit.wcs, target).max() < 1e-6
+    assert fit.rms_arcsec < 1e-6
+
+
 def test_known_distortion_keeps_a_given_inverse():
     (x, y, ra, dec), sip, crpix = _exact_matches(6, 40)
     refitted = fit_tan_sip(x, y, ra, dec, order=1, distortion=sip, crpix=crpix, frame_shape=SHAPE)

@@ -80,6 +80,15 @@ def test_selected_hdus_are_read_and_the_others_stepped_over(tmp_path):
         else:
             np.testing.assert_array_equal(only[1].columns[name], values)
     assert only[3].nrows == 0
+    # a size card that is not a plain integer is read by the full parser
+    big = fits.BinTableHDU.from_columns([fits.Column("v", "D", array=np.arange(1000.0))])
+    last = fits.BinTableHDU.from_columns([fits.Column("w", "J", array=[7, 8])])
+    fits.HDUList([fits.PrimaryHDU(), big, last]).writeto(tmp_path / "big.fits")
+    raw = (tmp_path / "big.fits").read_bytes()
+    card = next(raw[i:i + 80] for i in range(2880, len(raw), 80) if raw[i:i + 8] == b"NAXIS2  ")
+    odd = card[:10] + f"{float(card[10:30]):>20.3E}".encode() + card[30:]  # 1.000E+03
+    (tmp_path / "odd.fits").write_bytes(raw.replace(card, odd, 1))
+    assert list(read_fits_tables(tmp_path / "odd.fits", hdus={2})[2].columns["w"]) == [7, 8]
     # a truncated file is found while stepping over HDUs too
     (tmp_path / "cut.fits").write_bytes(path.read_bytes()[: 2880 * 3 + 10])
     with pytest.raises(ValueError, match="HDU 1 is truncated"):

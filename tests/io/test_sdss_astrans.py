@@ -97,6 +97,16 @@ def test_read_errors_name_the_problem(tmp_path):
                      FRAME)
     with pytest.raises(FileNotFoundError, match="asTrans"):
         read_astrans(tmp_path / "none.fit", FRAME)
+    no_node = write_astrans(tmp_path / "n.fit", {**LINEAR, **ZERO_DISTORTION})
+    with fits.open(no_node, mode="update") as hdul:
+        del hdul[0].header["NODE"]
+    with pytest.raises(ValueError, match="primary header lacks NODE"):
+        read_astrans(no_node, FRAME)
+    wrong_ccd = write_astrans(tmp_path / "w.fit", {**LINEAR, **ZERO_DISTORTION})
+    with fits.open(wrong_ccd, mode="update") as hdul:
+        hdul[3].header["FILTER"] = "g"  # camcol 4 is the second camcol: r is HDU 3
+    with pytest.raises(ValueError, match="HDU 3 holds camcol None band g, not camcol 4 band r"):
+        read_astrans(wrong_ccd, FRAME)
 
 
 # --- the run 4192 file -----------------------------------------------------------------------
@@ -123,3 +133,14 @@ def test_unreadable_astrans_falls_back_to_the_header(sdss_data, tmp_path, caplog
                                          use_tsfield=False)
     assert info.wcs_source == "header" and exposure.wcs.a is None
     assert "no row for field 300" in caplog.text and "header TAN WCS is used" in caplog.text
+
+
+def test_astrans_far_from_the_header_is_not_used(sdss_data, tmp_path, caplog):
+    """A solution of another frame (here: the linear map of another field) is refused."""
+    other = write_astrans(tmp_path / "asTrans-004192.fit", {**LINEAR, **ZERO_DISTORTION}, node=95.0)
+    fpc = sdss_data / "run4192" / "fpC-004192-r4-0300.fit.gz"
+    with caplog.at_level(logging.WARNING, logger="lsstlite.io.sdss"):
+        exposure, info = read_sdss_frame(fpc, astrans_path=other, use_fpm=False, use_psfield=False,
+                                         use_tsfield=False)
+    assert info.wcs_source == "header" and exposure.wcs.a is None
+    assert "from the header TAN WCS (more than 1\")" in caplog.text

@@ -184,6 +184,11 @@ def test_header_distortion_writes_the_true_tan_sip_wcs():
                        header_wcs_rotation_deg=0.5, star_density=0.0, galaxy_density=0.0)
     np.testing.assert_array_equal(g.header_wcs.sip.a, f.wcs.sip.a)
     assert g.header_wcs.wcs.crval[0] != f.wcs.wcs.crval[0]
+    # a distortion model 10% too strong
+    e = simulate_frame(seed=1, size=(400, 300), header_distortion=True, header_distortion_error=0.1,
+                       star_density=0.0, galaxy_density=0.0)
+    np.testing.assert_allclose(e.header_wcs.sip.b, 1.1 * f.wcs.sip.b, rtol=1e-15)
+    assert e.header["B_0_2"] == pytest.approx(1.1 * f.wcs.sip.b[0, 2], rel=1e-12)
 
 
 def test_tiny_frame_and_margin_psf_stay_bounded():

@@ -185,3 +185,36 @@ def test_input_distortion_modes(field, mode, kept, max_error):
     assert "inputDistortionPValue" not in task.metadata
     err = grid_error_arcsec(exposure.wcs, truth_wcs()).max()
     assert max_error[0] < err < max_error[1]
+
+
+def test_too_few_matches_to_test_keep_the_input_distortion(tmp_path, caplog):
+    # 8 stars: the affine fit needs 3 terms per axis, a cubic TAN-SIP 10 (11 matches at least)
+    field = make_field(np.random.default_rng(3), n_stars=8, n_galaxies=0, centroid_sigma=0.01, margin=0)
+    field["refcat"] = write_refcat(field, tmp_path / "ref.fits")
+    exposure = make_exposure(distorted_initial_wcs())
+    _, task = make_tasks(field["refcat"])
+    with caplog.at_level(logging.INFO):
+        result = task.run(exposure, make_catalog(field))
+    assert result.numMatches == 8
+    assert task.metadata["inputDistortionKept"] is True and "inputDistortionPValue" not in task.metadata
+    assert "8 matches are too few to test it against a TAN-SIP of order 3" in caplog.text
+    assert grid_error_arcsec(exposure.wcs, truth_wcs()).max() < 0.02
+
+
+def test_input_distortion_of_higher_order_is_tested_at_its_order(field, caplog):
+    """A quartic input distortion is tested against a quartic TAN-SIP (the models must be
+    nested), whatever `order` is; order 1 works too."""
+    from astropy.wcs import Sip
+
+    wcs = distorted_initial_wcs()
+    a, b = np.zeros((5, 5)), np.zeros((5, 5))
+    a[:3, :3], b[:3, :3] = wcs.sip.a, wcs.sip.b
+    wcs.sip = Sip(a, b, None, None, wcs.wcs.crpix)
+    exposure = make_exposure(wcs)
+    _, task = make_tasks(field["refcat"])
+    task.config.wcsFitter.order = 1
+    with caplog.at_level(logging.INFO):
+        task.run(exposure, make_catalog(field))
+    assert "F-test against a TAN-SIP of order 4" in caplog.text
+    assert task.metadata["inputDistortionKept"] is True
+    assert grid_error_arcsec(exposure.wcs, truth_wcs()).max() < 0.01

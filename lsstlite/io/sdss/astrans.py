@@ -28,7 +28,7 @@ __all__ = ["AsTransField", "read_astrans", "tan_sip_from_astrans"]
 
 _COLUMNS = ("a", "b", "c", "d", "e", "f", "dRow0", "dRow1", "dRow2", "dRow3",
             "dCol0", "dCol1", "dCol2", "dCol3")
-_SIP_ORDER = 4       # obs_sdss's order: the cubic distortion plus the scan's curvature
+_SIP_ORDER = 3       # the cubic distortion; the scan's curvature over a frame is < 1e-6"
 _GRID_STEP = 64.0    # px between the points the TAN-SIP is fitted to
 
 
@@ -87,8 +87,12 @@ def read_astrans(path: str | os.PathLike, frame: SdssFrameId) -> AsTransField:
         msg = f"SDSS asTrans file not found: {path}"
         raise FileNotFoundError(msg)
     primary = read_primary_header_values(path)
-    camcols = str(primary.get("CAMCOLS", "")).split()
-    filters = str(primary.get("FILTERS", "")).split()
+    missing = [key for key in ("NODE", "INCL", "CAMCOLS", "FILTERS") if key not in primary]
+    if missing:
+        msg = f"{path}: primary header lacks {', '.join(missing)}"
+        raise ValueError(msg)
+    camcols = str(primary["CAMCOLS"]).split()
+    filters = str(primary["FILTERS"]).split()
     if str(frame.camcol) not in camcols or frame.band not in filters:
         msg = (f"{path}: no solution for camcol {frame.camcol} band {frame.band} "
                f"(CAMCOLS {' '.join(camcols) or 'missing'}, FILTERS {' '.join(filters) or 'missing'})")
@@ -97,6 +101,12 @@ def read_astrans(path: str | os.PathLike, frame: SdssFrameId) -> AsTransField:
     hdus = read_fits_tables(path, hdus={index})
     if index >= len(hdus):
         msg = f"{path}: HDU {index} (camcol {frame.camcol} band {frame.band}) is missing"
+        raise ValueError(msg)
+    ccd = hdus[index].values
+    if str(ccd.get("CAMCOL", frame.camcol)) != str(frame.camcol) or \
+            str(ccd.get("FILTER", frame.band)).strip() != frame.band:
+        msg = (f"{path}: HDU {index} holds camcol {ccd.get('CAMCOL')} band "
+               f"{str(ccd.get('FILTER')).strip()}, not camcol {frame.camcol} band {frame.band}")
         raise ValueError(msg)
     table = hdus[index].columns
     missing = [c for c in ("field", *_COLUMNS) if c not in table]
@@ -114,13 +124,13 @@ def read_astrans(path: str | os.PathLike, frame: SdssFrameId) -> AsTransField:
         raise ValueError(msg)
     errors = [float(np.asarray(table[c])[row]) if c in table else float("nan")
               for c in ("muErr", "nuErr")]
-    return AsTransField(frame=frame, node=float(primary.get("NODE", 0.0)),
-                        incl=float(primary.get("INCL", 0.0)), coefficients=coefficients,
+    return AsTransField(frame=frame, node=float(primary["NODE"]), incl=float(primary["INCL"]),
+                        coefficients=coefficients,
                         mu_err=errors[0], nu_err=errors[1])
 
 
 def tan_sip_from_astrans(solution: AsTransField, width: int, height: int):
-    """A TAN-SIP WCS (order 4, ``CRPIX`` at the frame centre) that reproduces ``solution``
+    """A TAN-SIP WCS (order 3, ``CRPIX`` at the frame centre) that reproduces ``solution``
     over a ``width`` x ``height`` frame to well under a milliarcsecond.
 
     Returns

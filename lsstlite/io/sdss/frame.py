@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lsstlite.astrom.sip import sky_separation_arcsec
 from lsstlite.image import Exposure, MaskPlanes, PhotoCalib
 from lsstlite.image.sdss_psf import SdssKlPsf
 from lsstlite.io.fits_read import read_primary_header_values
@@ -213,8 +214,15 @@ def _zero_point(fpc: FpcFrame, info: SdssFrameInfo) -> PhotoCalib | None:
     return PhotoCalib.fromZeroPoint(info.zero_point, info.zero_point_err)
 
 
+#: Largest distance (arcsec) of the asTrans WCS from the header TAN over the frame: the two
+#: are photo's solution with and without its cubic distortion (0.03-0.1" on run 4192), so
+#: more means the asTrans file does not belong to the frame.
+_MAX_ASTRANS_OFFSET = 1.0
+
+
 def _wcs(fpc: FpcFrame, info: SdssFrameInfo):
-    """photo's asTrans solution as TAN-SIP when it can be read, else the header TAN."""
+    """photo's asTrans solution as TAN-SIP when it can be read and agrees with the header TAN
+    to `_MAX_ASTRANS_OFFSET`, else the header TAN."""
     if info.astrans_path is None:
         return fpc.wcs
     name = info.fpc_path.name
@@ -228,9 +236,14 @@ def _wcs(fpc: FpcFrame, info: SdssFrameInfo):
     gx, gy = np.meshgrid(np.linspace(0, width - 1, 9), np.linspace(0, height - 1, 9))
     ra, dec = wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
     hra, hdec = fpc.wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
-    offset = np.hypot((ra - hra + 180.0) % 360.0 - 180.0, dec - hdec) * 3600.0
-    log.info("%s: WCS from asTrans (TAN-SIP order 4, within %.1g\" of it; up to %.3f\" from the "
-             "header TAN)", name, residual, offset.max())
+    offset = float(sky_separation_arcsec(ra, dec, hra, hdec).max())
+    if not offset <= _MAX_ASTRANS_OFFSET:
+        log.warning("%s: the asTrans solution in %s is %.3g\" from the header TAN WCS (more than "
+                    "%g\"): the header TAN WCS is used", name, info.astrans_path, offset,
+                    _MAX_ASTRANS_OFFSET)
+        return fpc.wcs
+    log.info("%s: WCS from asTrans (TAN-SIP order 3, within %.1g\" of it; up to %.3f\" from the "
+             "header TAN)", name, residual, offset)
     info.wcs_source = "asTrans"
     return wcs
 
