@@ -85,7 +85,9 @@ class FitTanSipWcsConfig(Config):
                          "distortion model): 6 parameters, not 20 for a cubic, so the frame "
                          "corners are not extrapolated",
                  "auto": "'keep' unless the matches reject it (F-test of the affine fit against "
-                         "a TAN-SIP of `order` at `distortionSignificance`), then 'refit'"},
+                         "a TAN-SIP of `order`, or of the input distortion's order if higher, at "
+                         "`distortionSignificance`), then 'refit'; 'keep' when the matches are "
+                         "too few for that TAN-SIP"},
         optional=False)
     distortionSignificance = RangeField("Probability of wrongly rejecting a correct input "
                                         "distortion in the 'auto' test", float, default=0.01,
