@@ -321,14 +321,14 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     if order < 1:
         msg = f"order must be >= 1, got {order}"
         raise ValueError(msg)
-    if distortion is not None:
-        distortion = _check_distortion(distortion, order, crpix)
-        default_inverse = distortion[0].shape[0]
     if distortion_inverse is not None:
         if distortion is None:
             msg = "distortion_inverse is the inverse of a fixed distortion, which is not given"
             raise ValueError(msg)
         distortion_inverse = _check_sip_matrices(distortion_inverse, "distortion_inverse")
+    if distortion is not None:
+        distortion = _check_distortion(distortion, order, crpix)
+        default_inverse = max(m.shape[0] for m in distortion)  # distortion order + 1
     else:
         default_inverse = order + 1
     inverse_order = default_inverse if inverse_order is None else int(inverse_order)

@@ -3,9 +3,10 @@
 A seeded, SDSS-like frame: spatially varying double-Gaussian PSF, power-law stars, exponential and
 de Vaucouleurs galaxies, sky with a gentle gradient, Poisson + read noise, cosmic rays, one
 saturated star with a bleed trail, bad columns, a TAN-SIP true WCS (the image header carries its
-TAN part, or all of it with ``header_distortion``), a truth file (`lsstlite.sim.truth`) and an HTM-sharded reference catalogue
-(`lsstlite.sim.refcat`). The image is float32 in DN, sky not subtracted; ``RDNOISE`` is in
-electrons, so the variance of a pixel in DN is ``signal / GAIN + (RDNOISE / GAIN)**2``.
+TAN part, or all of it with ``header_distortion``), a truth file (`lsstlite.sim.truth`) and an
+HTM-sharded reference catalogue (`lsstlite.sim.refcat`). The image is float32 in DN, sky not
+subtracted; ``RDNOISE`` is in electrons, so the variance of a pixel in DN is
+``signal / GAIN + (RDNOISE / GAIN)**2``.
 
 Defaults (`SimConfig`): 2048x1489 pixels of 0.396", r band, centre RA 150.0 Dec 2.2, TAN-SIP WCS
 with 0.8 px largest distortion (header: its TAN part), zero point 28.245 (AB mag of 1 DN; 18.3 nJy

@@ -180,6 +180,7 @@ def test_affine_fit_on_a_known_distortion_is_exact_without_noise():
     assert _grid_error(fit.wcs, target).max() < 1e-6
     assert fit.n_terms == 3 and fit.distortion is not None
     np.testing.assert_array_equal(fit.wcs.a, truth.sip.a)
+    assert fit.wcs.ap.shape == (5, 5)  # refitted at the distortion's order + 1
     np.testing.assert_allclose(fit.wcs.crpix, truth.wcs.crpix)
     gx, gy = _grid()
     px, py = fit.wcs.all_world2pix(*target.all_pix2world(gx, gy, 0), 0)
