@@ -11,8 +11,9 @@ Method (Shupe et al. 2005 SIP convention; the recipe of LSST's ``CreateWcsWithSi
   ``CRVAL`` is moved to it and the fit repeated until the constant is below 1e-9 arcsec.
   The linear terms are the CD matrix; the higher terms, multiplied by ``CD^-1``, are the SIP
   ``A``/``B`` polynomials.
-* The reverse polynomials ``AP``/``BP`` (order ``inverse_order``, default ``order + 1``) are
-  fitted on a grid of ``max(20, 5 (order + 1))`` points per axis spanning the frame.
+* The reverse polynomials ``AP``/``BP`` (order ``inverse_order``, default ``order + 1``, or
+  the fixed distortion's order + 1) are fitted on a grid of ``max(20, 5 (k + 1))`` points per
+  axis spanning the frame, ``k`` the forward order.
 * With a fixed ``distortion`` (SIP ``A``/``B`` about a fixed ``CRPIX``, e.g. the camera's
   distortion carried by the input WCS) the polynomial is of order 1 in the distorted
   coordinates ``U = u + A(u, v)``, ``V = v + B(u, v)``: only ``CRVAL`` and ``CD`` are fitted
@@ -280,7 +281,8 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
         Default 3: it holds the cubic distortion of SDSS-like cameras with ~50 matches; use 4
         (LSST's default) when there are a few hundred matches.
     inverse_order : int, optional
-        Order of ``AP``/``BP`` (>= 2, as FITS readers ignore lower ones); default ``order + 1``.
+        Order of ``AP``/``BP`` (>= 2, as FITS readers ignore lower ones); default ``order + 1``,
+        or with ``distortion`` its order + 1. Unused when ``distortion_inverse`` is given.
     num_iter, num_rej_iter, rej_sigma
         Clipping schedule (see the module docstring).
     crpix : tuple of float, optional
@@ -295,7 +297,8 @@ def fit_tan_sip(x, y, ra, dec, *, order: int = _DEFAULT_ORDER, inverse_order: in
     distortion : tuple of array_like, optional
         Fixed SIP ``A``, ``B`` matrices (pixel units, ``(k + 1) x (k + 1)``, about ``crpix``,
         which is then required): fit only ``CRVAL`` and ``CD`` on top of this distortion
-        (``order`` must be 1). The returned WCS carries it, with ``AP``/``BP`` refitted.
+        (``order`` must be 1). The returned WCS carries it, with ``AP``/``BP`` refitted
+        unless ``distortion_inverse`` is given.
     distortion_inverse : tuple of array_like, optional
         ``AP``, ``BP`` of ``distortion`` (e.g. the input WCS's), put in the WCS as they are
         instead of refitted: they depend on the distortion only, not on CRVAL and CD.

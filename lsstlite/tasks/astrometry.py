@@ -139,9 +139,18 @@ def _sip_distortion(wcs) -> dict | None:
         a, b, ap, bp, crpix = sip.a, sip.b, sip.ap, sip.bp, sip.crpix
     if a is None or b is None:
         return None
-    inverse = None if ap is None or bp is None else (np.asarray(ap, float), np.asarray(bp, float))
+    inverse = (np.asarray(ap, float), np.asarray(bp, float)) if _usable_inverse(ap, bp) else None
     return {"distortion": (np.asarray(a, float), np.asarray(b, float)), "distortion_inverse": inverse,
             "crpix": (float(crpix[0]) - 1.0, float(crpix[1]) - 1.0)}
+
+
+def _usable_inverse(ap, bp) -> bool:
+    """Whether AP/BP can be kept as they are (else they are refitted): square, of order >= 2,
+    finite."""
+    if ap is None or bp is None:
+        return False
+    return all(np.ndim(m) == 2 and np.shape(m)[0] == np.shape(m)[1] >= 3
+               and bool(np.all(np.isfinite(m))) for m in (ap, bp))
 
 
 class AstrometryTask(Task):

@@ -218,3 +218,88 @@ def test_input_distortion_of_higher_order_is_tested_at_its_order(field, caplog):
     assert "F-test against a TAN-SIP of order 4" in caplog.text
     assert task.metadata["inputDistortionKept"] is True
     assert grid_error_arcsec(exposure.wcs, truth_wcs()).max() < 0.01
+
+
+def _tan_sip_input(sip_scale=1.0, inverse_order=2):
+    """`distorted_initial_wcs` as a `TanSipWcs` with AP/BP of ``inverse_order`` (quadratic:
+    unlike the quartic ones the task would fit)."""
+    from lsstlite.astrom.sip import fit_tan_sip
+    from lsstlite.image.wcs import TanSipWcs
+
+    wcs = distorted_initial_wcs(sip_scale)
+    gx, gy = np.meshgrid(np.linspace(0, WIDTH - 1, 20), np.linspace(0, HEIGHT - 1, 15))
+    crpix0 = (wcs.wcs.crpix[0] - 1, wcs.wcs.crpix[1] - 1)
+    inverse = fit_tan_sip(gx.ravel(), gy.ravel(), *wcs.all_pix2world(gx.ravel(), gy.ravel(), 0), order=1,
+                          distortion=(wcs.sip.a, wcs.sip.b), crpix=crpix0, num_iter=0,
+                          frame_shape=(HEIGHT, WIDTH), inverse_order=inverse_order).wcs
+    return TanSipWcs(wcs.wcs.crval, wcs.wcs.crpix, wcs.wcs.cd, a=wcs.sip.a, b=wcs.sip.b, ap=inverse.ap,
+                     bp=inverse.bp)
+
+
+def test_kept_distortion_keeps_the_input_inverse(field):
+    initial = _tan_sip_input()
+    exposure = make_exposure(initial)
+    _, task = make_tasks(field["refcat"])
+    task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is True
+    np.testing.assert_array_equal(exposure.wcs.ap, initial.ap)
+    assert exposure.wcs.ap.shape == (3, 3)
+
+
+def test_input_inverse_of_order_one_is_refitted(field):
+    from astropy.wcs import Sip
+
+    wcs = distorted_initial_wcs()
+    wcs.sip = Sip(wcs.sip.a, wcs.sip.b, np.zeros((2, 2)), np.zeros((2, 2)), wcs.wcs.crpix)
+    exposure = make_exposure(wcs)
+    _, task = make_tasks(field["refcat"])
+    task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is True and exposure.wcs.ap.shape == (4, 4)
+
+
+def test_failed_refit_keeps_the_input_distortion(field, caplog, monkeypatch):
+    import lsstlite.astrom.solve as solve
+    from lsstlite.astrom.sip import SipFitError
+
+    original = solve.solve_astrometry
+
+    def no_free_fit(*args, order, **kwargs):
+        if order != 1:
+            raise SipFitError("simulated failure")
+        return original(*args, order=order, **kwargs)
+
+    monkeypatch.setattr(solve, "solve_astrometry", no_free_fit)
+    exposure = make_exposure(distorted_initial_wcs(sip_scale=3.0))  # rejected by the F-test
+    _, task = make_tasks(field["refcat"])
+    with caplog.at_level(logging.INFO):
+        result = task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionPValue"] < 1e-6
+    assert task.metadata["inputDistortionKept"] is True and result.fit.order == 1
+    assert "The TAN-SIP fit failed (simulated failure): keeping the input WCS's distortion" in caplog.text
+
+
+def test_failed_free_fit_of_the_test_keeps_the_input_distortion(field, caplog, monkeypatch):
+    import lsstlite.astrom.sip as sip
+
+    original = sip.fit_tan_sip
+
+    def no_test_fit(*args, num_iter=3, **kwargs):
+        if num_iter == 0:
+            raise sip.SipFitError("degenerate")
+        return original(*args, num_iter=num_iter, **kwargs)
+
+    monkeypatch.setattr(sip, "fit_tan_sip", no_test_fit)
+    exposure = make_exposure(distorted_initial_wcs())
+    _, task = make_tasks(field["refcat"])
+    with caplog.at_level(logging.INFO):
+        task.run(exposure, make_catalog(field))
+    assert task.metadata["inputDistortionKept"] is True and "inputDistortionPValue" not in task.metadata
+    assert "no TAN-SIP of order 3 to test it against: degenerate" in caplog.text
+
+
+def test_a_second_run_does_not_keep_the_first_runs_test(field):
+    _, task = make_tasks(field["refcat"])
+    task.run(make_exposure(distorted_initial_wcs()), make_catalog(field))
+    assert "inputDistortionPValue" in task.metadata
+    task.run(make_exposure(tan_wcs(rotation_deg=0.5, shift_arcsec=(1.6, 1.2))), make_catalog(field))
+    assert "inputDistortionPValue" not in task.metadata and task.metadata["inputDistortionKept"] is False
