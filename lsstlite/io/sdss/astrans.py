@@ -139,12 +139,11 @@ def tan_sip_from_astrans(solution: AsTransField, width: int, height: int):
     residual_arcsec : float
         Largest difference from ``solution`` on the fitting grid.
     """
-    from lsstlite.astrom.sip import fit_tan_sip, sky_separation_arcsec
+    from lsstlite.astrom.sip import fit_tan_sip
 
     gx, gy = np.meshgrid(np.linspace(-0.5, width - 0.5, max(int(width / _GRID_STEP), 8) + 1),
                          np.linspace(-0.5, height - 0.5, max(int(height / _GRID_STEP), 8) + 1))
     x, y = gx.ravel(), gy.ravel()
     ra, dec = solution.pixel_to_sky(x, y)
     fit = fit_tan_sip(x, y, ra, dec, order=_SIP_ORDER, num_iter=0, frame_shape=(height, width))
-    fra, fdec = fit.wcs.all_pix2world(x, y, 0)
-    return fit.wcs, float(sky_separation_arcsec(fra, fdec, ra, dec).max())
+    return fit.wcs, float(fit.separation_arcsec.max())
